@@ -1,0 +1,63 @@
+# trustexp: `make book` builds the report, `make test` checks everything. Both set up what they need.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PARAMS ?= params/oss.yml
+STAMP := $(VENV)/.installed
+
+.PHONY: help install data run book test lint format unit browser-deps clean bench
+
+help:
+	@echo "make book   - install, make the data, execute the chapters, build the HTML (PARAMS=$(PARAMS))"
+	@echo "make test   - install, lint, build the default book, run the test suite, check committed chapters"
+	@echo "make clean  - remove generated data, results, caches and the built book"
+
+$(STAMP): requirements.lock pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -r requirements.lock
+	$(BIN)/python -m pip install -q --no-deps -e .
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+data: install
+	@$(BIN)/trustexp data --params $(PARAMS)
+
+run: data
+	@$(BIN)/trustexp run --params $(PARAMS)
+
+book: run
+	@$(BIN)/trustexp build --params $(PARAMS)
+
+lint: install
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+format: install
+	$(BIN)/ruff format src tests benchmarks
+
+# Headless Chromium for the browser tests: Debian's package, installed when missing and possible.
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing Debian's chromium for the browser tests"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	      || echo "could not install chromium: browser tests will be skipped (or fail when CI=true)"; \
+	  else echo "chromium missing and cannot be installed here: browser tests will be skipped (or fail when CI=true)"; fi; }
+
+unit: install
+	$(BIN)/python -m pytest -q -m "not e2e and not browser"
+
+test: lint browser-deps
+	$(MAKE) --no-print-directory book PARAMS=params/oss.yml
+	$(BIN)/python -m pytest -q -n 2 --dist loadgroup
+	@git diff --quiet -- book/chapters || { echo "book/chapters is stale: the committed executed notebooks differ from this build (git diff book/chapters); commit them"; git --no-pager diff --stat -- book/chapters; exit 1; }
+	@test -z "$$(git status --porcelain --untracked-files=all -- book/chapters)" || { echo "book/chapters has uncommitted new files:"; git status --short -- book/chapters; exit 1; }
+
+bench: install
+	$(BIN)/python benchmarks/run_all.py
+
+clean:
+	@test -x $(BIN)/trustexp && $(BIN)/trustexp clean || rm -rf book/_build .trustexp-cache results data/cohort book/generated

@@ -1,0 +1,3 @@
+from trustexp.cli import main
+
+raise SystemExit(main())

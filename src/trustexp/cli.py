@@ -1,0 +1,117 @@
+"""The ``trustexp`` command line: data, validate, run, build, all, clean, toc.
+
+Heavy libraries are imported inside the commands so that ``--help`` answers at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import time
+from pathlib import Path
+
+from trustexp.errors import TrustexpError
+
+DEFAULT_PARAMS = "params/oss.yml"
+
+
+def _cmd_data(args: argparse.Namespace) -> int:
+    from trustexp.config import load_params
+    from trustexp.data.load import prepare
+
+    start = time.perf_counter()
+    folder = prepare(load_params(args.params), root=Path("."))
+    print(f"cohort ready in {time.perf_counter() - start:.1f} s: {folder}")
+    return 0
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from trustexp.data.load import validate_dir
+
+    summary = validate_dir(Path(args.folder))
+    print(summary)
+    return 0
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from trustexp.config import load_params
+    from trustexp.report.pipeline import run_chapters
+
+    report = run_chapters(args.params, root=Path("."), jobs=args.jobs, force=args.force)
+    print(f"results store: {load_params(args.params).results_dir('.')}/")
+    report.raise_for_failure()
+    return 0
+
+
+def _cmd_build(args: argparse.Namespace) -> int:
+    from trustexp.report.build import build_book
+
+    out = build_book(args.params, Path("."), force=args.force)
+    print(f"open the book: {(out / 'index.html').resolve()}")
+    return 0
+
+
+def _cmd_all(args: argparse.Namespace) -> int:
+    for step in (_cmd_data, _cmd_run, _cmd_build):
+        step(args)
+    return 0
+
+
+def _cmd_clean(args: argparse.Namespace) -> int:
+    targets = [Path("book/_build"), Path(".trustexp-cache"), Path("results"), Path("data/cohort"),
+               Path("book/generated")]  # fmt: skip
+    for t in targets:
+        if t.exists():
+            shutil.rmtree(t)
+            print(f"removed {t}")
+    return 0
+
+
+def _cmd_toc(args: argparse.Namespace) -> int:
+    from trustexp.report.build import render_toc
+
+    Path("_toc.yml").write_text(render_toc(), encoding="utf-8")
+    print("wrote _toc.yml")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    """The argument parser (every subcommand has ``--help``)."""
+    p = argparse.ArgumentParser(
+        prog="trustexp",
+        description="Re-execute the Oss trust-experiment report: data -> chapters -> HTML book.",
+    )
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def with_params(sp: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        sp.add_argument("--params", default=DEFAULT_PARAMS, help=f"parameter set (default {DEFAULT_PARAMS})")
+        return sp
+
+    with_params(sub.add_parser("data", help="make (synthetic) or load (raw) and validate the cohort"))
+    sp = sub.add_parser("validate", help="check a folder of real-shaped files without running the book")
+    sp.add_argument("folder", nargs="?", default="data/raw", help="folder with population, participants, ... files")
+    for name, text in (("run", "execute the chapter notebooks (cached, in parallel)"),
+                       ("all", "data + run + build")):  # fmt: skip
+        sp = with_params(sub.add_parser(name, help=text))
+        sp.add_argument("--jobs", type=int, default=None, help="parallel chapters (default: one per core)")
+        sp.add_argument("--force", action="store_true", help="ignore the cache and re-execute everything")
+    sp = with_params(sub.add_parser("build", help="build the HTML book from the executed chapters"))
+    sp.add_argument("--force", action="store_true", help="rebuild even if nothing changed")
+    sub.add_parser("clean", help="remove generated data, results, caches and the built book")
+    sub.add_parser("toc", help="regenerate _toc.yml from the chapter list")
+    return p
+
+
+COMMANDS = {"data": _cmd_data, "validate": _cmd_validate, "run": _cmd_run, "build": _cmd_build,
+            "all": _cmd_all, "clean": _cmd_clean, "toc": _cmd_toc}  # fmt: skip
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``trustexp`` and ``python -m trustexp``."""
+    args = parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except TrustexpError as err:
+        print(f"trustexp {args.command}: {err}", file=sys.stderr)
+        return 2

@@ -1,0 +1,441 @@
+"""Load real files (CSV, Parquet, SPSS ``.sav``) onto the canonical tables; ``trustexp data``.
+
+A raw folder holds one file per table named after it (``population.csv``, ``survey.sav``, ...).
+Column names and codes are mapped through the codebook's aliases and level codes. Everything is
+validated before anything is written; every problem becomes one line of ``InvalidData``.
+Row numbers are data rows: 1 = the first row under the header (spreadsheet row 2).
+
+Reading is the libraries' (pandas, pyarrow, pyreadstat); what is written here by hand is the
+detection of Dutch spreadsheet exports (encoding, ``;`` separator, decimal comma) and the
+per-cell parsing that names the offending rows, which no library reports in that form.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from trustexp.data import codebook
+from trustexp.data.cohort import (
+    Cohort,
+    code_digest,
+    data_digest,
+    read_manifest,
+    sha256_file,
+    write_cohort,
+)
+from trustexp.data.schema import ROW_CONVENTION, validate_cohort, violation
+from trustexp.errors import InvalidData
+
+if TYPE_CHECKING:
+    from trustexp.config import Params
+
+EXTENSIONS = (".csv", ".parquet", ".sav")
+_SEPARATORS = (";", ",", "\t", "|")
+_DATE_FORMATS = ("%d-%m-%Y", "%d/%m/%Y", "%d.%m.%Y", "%Y/%m/%d", "%Y-%m", "%Y%m", "%m/%Y")
+
+
+def find_table_files(raw_dir: Path) -> tuple[dict[str, Path], list[str]]:
+    """Locate one file per table in ``raw_dir``; report missing or ambiguous ones."""
+    found, problems = {}, []
+    entries = {p.name.lower(): p for p in raw_dir.iterdir()} if raw_dir.is_dir() else {}
+    for table in codebook.TABLES:
+        hits = [entries[f"{table}{ext}"] for ext in EXTENSIONS if f"{table}{ext}" in entries]
+        if not hits:
+            problems.append(
+                f"{raw_dir / table}.*: file missing; expected one of "
+                + ", ".join(f"{table}{e}" for e in EXTENSIONS)
+            )
+        elif len(hits) > 1:
+            problems.append(
+                f"{table}: more than one file ({', '.join(h.name for h in hits)}); keep one"
+            )
+        else:
+            found[table] = hits[0]
+    return found, problems
+
+
+def _decode(data: bytes) -> str:
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("cp1252")
+
+
+def read_csv_text(path: Path) -> tuple[pd.DataFrame, str]:
+    """Read a CSV file as text cells, detecting encoding and separator; return (frame, decimal)."""
+    data = path.read_bytes()
+    text = _decode(data)
+    if not text.strip():
+        raise InvalidData(f"{path.name}: the file is empty (no header, no rows)")
+    header = text.lstrip().splitlines()[0]
+    counts = {sep: header.count(sep) for sep in _SEPARATORS}
+    sep = max(counts, key=lambda s: counts[s]) if any(counts.values()) else ","
+    decimal = "," if sep == ";" else "."
+    frame = pd.read_csv(
+        io.StringIO(text),
+        sep=sep,
+        dtype=str,
+        keep_default_na=False,
+        na_values=[""],
+        skip_blank_lines=True,
+        skipinitialspace=True,
+    )
+    return frame, decimal
+
+
+def _read_file(table: str, path: Path) -> tuple[pd.DataFrame, str, dict[str, dict]]:
+    ext = path.suffix.lower()
+    if ext == ".csv":
+        frame, decimal = read_csv_text(path)
+        return frame, decimal, {}
+    if path.stat().st_size == 0:
+        raise InvalidData(f"{path.name}: the file is empty (0 bytes)")
+    if ext == ".parquet":
+        try:
+            return pd.read_parquet(path), ".", {}
+        except Exception as err:  # pyarrow raises several types for broken files
+            raise InvalidData(f"{path.name}: not a readable Parquet file ({err})") from None
+    import pyreadstat
+
+    try:
+        frame, meta = pyreadstat.read_sav(str(path), apply_value_formats=False)
+    except Exception as err:  # pyreadstat.ReadstatError and friends
+        raise InvalidData(f"{path.name}: not a readable SPSS .sav file ({err})") from None
+    return frame, ".", dict(meta.variable_value_labels or {})
+
+
+def _rename(table: str, frame: pd.DataFrame, file: str, problems: list[str]) -> pd.DataFrame:
+    names = codebook.aliases(table)
+    mapping: dict[str, str] = {}
+    seen: dict[str, str] = {}
+    for col in frame.columns:
+        key = str(col).strip().lstrip("\ufeff").lower()
+        canon = names.get(key)
+        if canon is None:
+            continue
+        if canon in seen:
+            problems.append(
+                violation(
+                    file,
+                    canon,
+                    [],
+                    f"two columns map onto {canon!r}: {seen[canon]!r} and {col!r}; keep one",
+                )
+            )
+            continue
+        seen[canon] = str(col)
+        mapping[col] = canon
+    return frame[list(mapping)].rename(columns=mapping)
+
+
+def _text(series: pd.Series) -> pd.Series:
+    """Cells as stripped strings; empty -> NA; whole floats (1.0 from SPSS) -> '1'."""
+
+    def one(v: Any) -> Any:
+        if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA or v is pd.NaT:
+            return pd.NA
+        if isinstance(v, float | np.floating) and float(v).is_integer():
+            return str(int(v))
+        s = str(v).strip()
+        return s if s else pd.NA
+
+    return series.map(one).astype("string")
+
+
+def _rows_of(mask: pd.Series) -> list[int]:
+    return [int(i) + 1 for i in np.flatnonzero(mask.to_numpy(dtype=bool))]
+
+
+def _parse_number(s: pd.Series, decimal: str) -> pd.Series:
+    t = s
+    if decimal == ",":
+        t = t.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+    return pd.to_numeric(t, errors="coerce")
+
+
+def _parse_dates(series: pd.Series) -> pd.Series:
+    if pd.api.types.is_datetime64_any_dtype(series):
+        return pd.to_datetime(series).astype("datetime64[ns]")
+    text = _text(series)
+    out = pd.to_datetime(text, format="ISO8601", errors="coerce")
+    for fmt in _DATE_FORMATS:
+        todo = out.isna() & text.notna()
+        if not todo.any():
+            break
+        out = out.where(~todo, pd.to_datetime(text.where(todo), format=fmt, errors="coerce"))
+    return out.astype("datetime64[ns]")
+
+
+def _parse_column(
+    table: str,
+    name: str,
+    raw: pd.Series,
+    decimal: str,
+    labels: dict,
+    file: str,
+    problems: list[str],
+) -> pd.Series:
+    spec = codebook.column_spec(table, name)
+    kind = spec["type"]
+    if labels and kind in ("category", "bool"):
+        raw = raw.map(
+            lambda v: (
+                labels.get(v, v)
+                if v is not None and not (isinstance(v, float) and np.isnan(v))
+                else v
+            )
+        )
+    if kind in ("date", "month"):
+        parsed = _parse_dates(raw)
+        text = raw if pd.api.types.is_datetime64_any_dtype(raw) else _text(raw)
+        bad = parsed.isna() & text.notna()
+        if bad.any():
+            problems.append(
+                violation(
+                    file,
+                    name,
+                    _rows_of(bad),
+                    "not a date (use yyyy-mm-dd or dd-mm-yyyy)",
+                    text[bad].astype(str),
+                )
+            )
+        if kind == "month":
+            parsed = parsed.dt.to_period("M").dt.to_timestamp().astype("datetime64[ns]")
+        return parsed
+    text = _text(raw)
+    if kind in ("id", "string"):
+        return text
+    if kind == "bool":
+        codes = codebook.bool_codes()
+        lowered = text.str.lower()
+        mapped = lowered.map(lambda v: codes.get(v, pd.NA) if v is not pd.NA else pd.NA)
+        bad = mapped.isna() & text.notna()
+        if bad.any():
+            problems.append(
+                violation(file, name, _rows_of(bad), "must be true/false (ja/nee, 1/0)", text[bad])
+            )
+        return mapped.astype("boolean")
+    if kind in ("int", "float"):
+        num = _parse_number(text, decimal)
+        bad = num.isna() & text.notna()
+        if bad.any():
+            problems.append(
+                violation(file, name, _rows_of(bad), "text in a numeric column", text[bad])
+            )
+        if kind == "int":
+            frac = num.notna() & (num != np.floor(num.fillna(0)))
+            if frac.any():
+                problems.append(
+                    violation(file, name, _rows_of(frac), "must be a whole number", num[frac])
+                )
+                num = num.where(~frac)
+            return num.astype("Int64")
+        return num.astype("float64")
+    if kind == "category":
+        codes = codebook.level_codes(table, name)
+        lowered = text.str.lower().str.replace(r"\s+", " ", regex=True)
+        mapped = lowered.map(lambda v: codes.get(v, pd.NA) if v is not pd.NA else pd.NA)
+        bad = mapped.isna() & text.notna()
+        if bad.any():
+            allowed = ", ".join(map(str, codebook.levels(table, name)))
+            problems.append(
+                violation(
+                    file,
+                    name,
+                    _rows_of(bad),
+                    f"unknown level (allowed: {allowed}, or their codes in the codebook)",
+                    text[bad],
+                )
+            )
+        return mapped.astype(object)
+    raise ValueError(f"unknown codebook type {kind!r}")
+
+
+def _to_canonical(table: str, parsed: pd.DataFrame) -> pd.DataFrame:
+    """Cast parsed columns to canonical dtypes where the values allow it (else keep them)."""
+    out = {}
+    for name in codebook.columns(table):
+        col = parsed[name]
+        try:
+            out[name] = col.astype(codebook.pandas_dtype(table, name))
+        except (TypeError, ValueError):
+            out[name] = col  # e.g. empty cells in a non-nullable bool: pandera reports them
+    return pd.DataFrame(out, index=pd.RangeIndex(len(parsed)))
+
+
+def read_table(table: str, path: Path, problems: list[str]) -> pd.DataFrame | None:
+    """Read one raw file into canonical columns; append problems; None when unreadable."""
+    file = path.name
+    try:
+        frame, decimal, labels = _read_file(table, path)
+    except InvalidData as err:
+        problems.append(str(err))
+        return None
+    except (UnicodeDecodeError, pd.errors.ParserError) as err:
+        problems.append(f"{file}: cannot be read as CSV ({err})")
+        return None
+    expected = list(codebook.columns(table))
+    if frame.shape[1] == 1 and len(expected) > 1:
+        problems.append(
+            f"{file}: only one column found ({str(frame.columns[0])[:60]!r}): wrong delimiter? "
+            "use ';' or ',' between columns"
+        )
+        return None
+    if len(frame) == 0:
+        problems.append(f"{file}: the file has a header but no data rows")
+        return None
+    frame = frame.reset_index(drop=True)
+    renamed = _rename(table, frame, file, problems)
+    names = codebook.aliases(table)
+    value_labels = {names.get(str(c).strip().lower(), str(c)): v for c, v in labels.items()}
+    parsed = {}
+    for name, spec in codebook.columns(table).items():
+        if name not in renamed:
+            if spec.get("required", True):
+                problems.append(
+                    violation(
+                        file,
+                        name,
+                        [],
+                        f"required column is missing (columns seen: {', '.join(map(str, frame.columns))})",
+                    )
+                )
+            parsed[name] = pd.Series(pd.NA, index=frame.index, dtype=object)
+            continue
+        parsed[name] = _parse_column(
+            table, name, renamed[name], decimal, value_labels.get(name, {}), file, problems
+        )
+    return _to_canonical(table, pd.DataFrame(parsed, index=frame.index))
+
+
+def _fill_rater(cohort: Cohort, missing: bool) -> None:
+    """Without a rater_id column, consultant rows are taken as rated by the person's consultant."""
+    if not missing:
+        return
+    own = cohort.survey["person_id"].map(
+        cohort.participants.drop_duplicates("person_id").set_index("person_id")["consultant_id"]
+    )
+    is_cons = cohort.survey["respondent"].astype(object) == "consultant"
+    cohort.survey["rater_id"] = own.where(is_cons).astype("string")
+
+
+def load_raw(raw_dir: Path | str) -> Cohort:
+    """Read, map and validate the five raw files of ``raw_dir``; raise ``InvalidData`` on any problem."""
+    raw_dir = Path(raw_dir)
+    if not raw_dir.is_dir():
+        raise InvalidData(f"raw data folder not found: {raw_dir}")
+    paths, problems = find_table_files(raw_dir)
+    frames: dict[str, pd.DataFrame] = {}
+    rater_missing = False
+    for table, path in paths.items():
+        frame = read_table(table, path, problems)
+        if frame is not None:
+            frames[table] = frame
+            if table == "survey" and frame["rater_id"].isna().all():
+                rater_missing = not _has_column(path, "survey", "rater_id")
+    if len(frames) < len(codebook.TABLES) or problems:
+        raise InvalidData(f"the files in {raw_dir} cannot be used ({ROW_CONVENTION}):", problems)
+    cohort = Cohort(registry_path=None, source="raw", seed=None, **frames)
+    _fill_rater(cohort, rater_missing)
+    files = {t: p.name for t, p in paths.items()}
+    try:
+        validate_cohort(cohort, files)
+    except InvalidData as err:
+        raise InvalidData(
+            f"the files in {raw_dir} break the codebook ({ROW_CONVENTION}):", err.violations
+        ) from None
+    return cohort
+
+
+def _has_column(path: Path, table: str, name: str) -> bool:
+    names = codebook.aliases(table)
+    ext = path.suffix.lower()
+    if ext == ".csv":
+        header, _ = read_csv_text(path)
+        cols = header.columns
+    elif ext == ".parquet":
+        import pyarrow.parquet as pq
+
+        cols = pq.read_schema(path).names
+    else:
+        import pyreadstat
+
+        _, meta = pyreadstat.read_sav(str(path), metadataonly=True)
+        cols = meta.column_names
+    return any(names.get(str(c).strip().lower()) == name for c in cols)
+
+
+def validate_dir(path: Path | str) -> str:
+    """Check a raw folder (``trustexp validate DIR``); return a one-paragraph summary or raise."""
+    cohort = load_raw(path)
+    parts = [f"{t} {len(cohort.table(t)):,} rows" for t in codebook.TABLES]
+    return f"{path}: all five tables are valid ({'; '.join(parts)})"
+
+
+def _raw_digest(raw_dir: Path) -> str:
+    paths, _ = find_table_files(raw_dir)
+    blob = {t: [p.name, sha256_file(p)] for t, p in sorted(paths.items())}
+    return hashlib.sha256(json.dumps(blob, sort_keys=True).encode()).hexdigest()
+
+
+def _intact(folder: Path, manifest: dict) -> bool:
+    return all(
+        (folder / rel).is_file() for entry in manifest["tables"].values() for rel in entry["files"]
+    )
+
+
+def prepare(params: Params, root: Path | str = ".") -> Path:
+    """Make the validated cohort of ``params`` in ``params.cohort_dir(root)``; return that folder.
+
+    Synthetic: generate and write (skipped when the manifest shows the same parameter digest and
+    code). Raw: load and validate ``root/params.data.raw_dir`` and write its canonical Parquet
+    (skipped when the raw files and code are unchanged). On any failure nothing is written.
+    """
+    from trustexp.data.synthetic import write_synthetic
+
+    root = Path(root)
+    dest = params.cohort_dir(root)
+    manifest = read_manifest(dest)
+    code = code_digest()
+    if params.data.source == "synthetic":
+        digest = data_digest(params)
+        if (
+            manifest
+            and manifest.get("params_digest") == digest
+            and manifest.get("code_digest") == code
+            and _intact(dest, manifest)
+        ):
+            return dest
+        return write_synthetic(params, dest)
+    raw_dir = root / params.data.raw_dir
+    if not raw_dir.is_dir():
+        raise InvalidData(
+            f"raw data folder not found: {raw_dir} (set data.raw_dir in the parameter set)"
+        )
+    digest = _raw_digest(raw_dir)
+    if (
+        manifest
+        and manifest.get("raw_digest") == digest
+        and manifest.get("code_digest") == code
+        and _intact(dest, manifest)
+    ):
+        return dest
+    cohort = load_raw(raw_dir)
+    cohort.meta = {
+        "raw_digest": digest,
+        "raw_dir": params.data.raw_dir,
+        "scale": params.cohort.comparison,
+    }
+    return write_cohort(cohort, dest)
+
+
+__all__ = ["load_raw", "validate_dir", "prepare", "read_table", "find_table_files"]

@@ -1,0 +1,63 @@
+"""Executable definitions of the registry outcome keys (``outflow_full``, ``outflow_any``).
+
+The codebook's ``outcomes`` section states them in words; these functions are the one
+implementation: a person counts as outflow when the registry has an exit row (``exit_reason``
+not empty; for ``outflow_full``: ``work_full``) in a month m with
+``index_month < m <= index_month + window_months``.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+
+def outflow_flags(
+    population: pd.DataFrame, registry: pd.DataFrame, window_months: int
+) -> pd.DataFrame:
+    """One row per person of ``population``: ``person_id, outflow_full, outflow_any`` (bool).
+
+    Example: ``outflow_flags(cohort.population, cohort.registry, 24)``.
+    """
+    index_month = population["index_date"].dt.to_period("M")
+    offsets = population[["person_id"]].assign(_index=index_month)
+    exits = registry.loc[registry["exit_reason"].notna(), ["person_id", "month", "exit_reason"]]
+    exits = exits.merge(offsets, on="person_id", how="inner")
+    k = (exits["month"].dt.to_period("M") - exits["_index"]).map(lambda d: d.n)
+    inside = exits[(k >= 1) & (k <= window_months)]
+    full = set(inside.loc[inside["exit_reason"] == "work_full", "person_id"])
+    anyx = set(inside["person_id"])
+    return pd.DataFrame(
+        {
+            "person_id": population["person_id"].to_numpy(),
+            "outflow_full": population["person_id"].isin(full).to_numpy(),
+            "outflow_any": population["person_id"].isin(anyx).to_numpy(),
+        }
+    )
+
+
+def outflow_flags_sql(
+    registry_glob: str, population: pd.DataFrame, window_months: int
+) -> pd.DataFrame:
+    """The same as ``outflow_flags`` for a registry on disk (DuckDB over Parquet files)."""
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        con.register("pop", population[["person_id", "index_date"]])
+        sql = f"""
+            WITH ex AS (
+              SELECT r.person_id, r.exit_reason,
+                     date_diff('month', date_trunc('month', p.index_date), r.month) AS k
+              FROM read_parquet('{registry_glob}') r JOIN pop p USING (person_id)
+              WHERE r.exit_reason IS NOT NULL)
+            SELECT person_id,
+                   bool_or(exit_reason = 'work_full' AND k BETWEEN 1 AND {int(window_months)}) AS outflow_full,
+                   bool_or(k BETWEEN 1 AND {int(window_months)}) AS outflow_any
+            FROM ex GROUP BY person_id"""
+        flags = con.execute(sql).df()
+    finally:
+        con.close()
+    out = population[["person_id"]].merge(flags, on="person_id", how="left")
+    out["outflow_full"] = out["outflow_full"].fillna(False).astype(bool)
+    out["outflow_any"] = out["outflow_any"].fillna(False).astype(bool)
+    return out.reset_index(drop=True)

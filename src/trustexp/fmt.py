@@ -1,0 +1,67 @@
+"""The one number-formatting helper of the book (see STYLE.md, "Numbers and tables").
+
+Every number that reaches prose goes through these functions and is glued as a string, so the
+book formats a percentage, a p-value or a confidence interval the same way everywhere.
+"""
+
+from __future__ import annotations
+
+import math
+
+
+def _bad(x: float | None) -> bool:
+    return x is None or (isinstance(x, float) and math.isnan(x))
+
+
+def pct(share: float | None, decimals: int = 1) -> str:
+    """A share (0–1) as a percentage: ``pct(0.1234) == "12.3%"``."""
+    return "n/a" if _bad(share) else f"{100 * share:.{decimals}f}%"
+
+
+def pp(diff_pp: float | None, decimals: int = 1, signed: bool = False) -> str:
+    """A difference of shares, already in percentage points: ``pp(9.04) == "9.0 percentage points"``."""
+    if _bad(diff_pp):
+        return "n/a"
+    sign = "+" if signed and diff_pp > 0 else ""
+    return f"{sign}{diff_pp:.{decimals}f} percentage points"
+
+
+def num(x: float | None, decimals: int = 2, signed: bool = False) -> str:
+    """An effect size or score with two decimals by default: ``num(0.456) == "0.46"``."""
+    if _bad(x):
+        return "n/a"
+    out = f"{x:+.{decimals}f}" if signed else f"{x:.{decimals}f}"
+    return "0." + "0" * decimals if out in ("-0." + "0" * decimals, "+0." + "0" * decimals) else out
+
+
+def pval(p: float | None) -> str:
+    """A p-value: ``pval(0.0342) == "0.034"``, ``pval(0.0004) == "< 0.001"``."""
+    if _bad(p):
+        return "n/a"
+    return "< 0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def count(n: int | float | None) -> str:
+    """A count with thousands separators: ``count(12345) == "12,345"``."""
+    return "n/a" if _bad(n) else f"{int(round(n)):,}"
+
+
+def ci(low: float | None, high: float | None, decimals: int = 2, scale: str = "points") -> str:
+    """A confidence interval as ``[a, b]``; ``scale="pp"`` or ``"pct"`` formats percentages.
+
+    ``scale="pct"`` expects shares (0–1); ``scale="pp"`` expects percentage points.
+    """
+    if _bad(low) or _bad(high):
+        return "[n/a]"
+    if scale == "pct":
+        return f"[{100 * low:.1f}%, {100 * high:.1f}%]"
+    if scale == "pp":
+        return f"[{low:.1f}, {high:.1f}]"
+    return f"[{num(low, decimals)}, {num(high, decimals)}]"
+
+
+def estimate_with_ci(est: float, low: float, high: float, scale: str = "points") -> str:
+    """``"9.3 percentage points (95% CI [4.1, 14.5])"`` or ``"0.42 (95% CI [0.10, 0.74])"``."""
+    if scale == "pp":
+        return f"{pp(est)} (95% CI {ci(low, high, scale='pp')})"
+    return f"{num(est)} (95% CI {ci(low, high)})"

@@ -1,0 +1,1 @@
+"""Report machinery: the chapter list, the pipeline that executes it, the results store, provenance."""

@@ -1,0 +1,149 @@
+"""``trustexp build``: generated pages, the table of contents, and an atomic Jupyter Book build.
+
+The default (Oss) parameter set builds from ``book/`` into ``book/_build/html``; another set is
+staged into ``book/_build/<set>/src`` with its own executed chapters and builds into
+``book/_build/<set>/html``. The new HTML replaces the old only when the build succeeded, so a failed
+build leaves the last good book in place. An unchanged source (same pages, chapters, config and
+provenance) is not built again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from trustexp.errors import TrustexpError
+from trustexp.report.chapters import CHAPTERS, ChapterSpec
+
+DEFAULT_SET = "oss"
+APPENDIX = ("methods", "generated/codebook", "generated/provenance", "glossary", "references")
+
+
+class BuildFailed(TrustexpError):
+    """``jupyter-book build`` reported an error or a warning."""
+
+
+def render_toc(chapters: tuple[ChapterSpec, ...] = CHAPTERS) -> str:
+    """The ``_toc.yml`` text for the chapter list (kept equal to the committed file by a test)."""
+    lines = [
+        "# Generated from trustexp.report.chapters.CHAPTERS by `trustexp toc`; do not edit by hand.",
+        "format: jb-book",
+        "root: intro",
+        "parts:",
+        "  - caption: Report",
+        "    chapters:",
+    ]
+    lines += [f"      - file: chapters/{Path(c.notebook).stem}" for c in chapters]
+    lines += ["  - caption: Appendix", "    chapters:"]
+    for page in APPENDIX:
+        lines.append(f"      - file: {page}")
+        if page == "methods":
+            lines += ["        sections:", "          - file: calibration"]
+    return "\n".join(lines) + "\n"
+
+
+def source_dir(name: str, root: Path) -> Path:
+    """The Jupyter Book source folder of a parameter set."""
+    return root / "book" if name == DEFAULT_SET else root / "book" / "_build" / name / "src"
+
+
+def html_dir(name: str, root: Path) -> Path:
+    """Where a parameter set's finished HTML lives."""
+    return root / "book" / "_build" / ("html" if name == DEFAULT_SET else f"{name}/html")
+
+
+def _stage(name: str, root: Path, chapters_dir: Path) -> Path:
+    """Copy the hand-written pages and the set's executed chapters into a staging source folder."""
+    src = source_dir(name, root)
+    if src == root / "book":
+        return src
+    if src.exists():
+        shutil.rmtree(src)
+    shutil.copytree(
+        root / "book", src, ignore=shutil.ignore_patterns("_build", "chapters", "generated")
+    )
+    shutil.copytree(chapters_dir, src / "chapters")
+    return src
+
+
+def _tree_digest(paths: list[Path]) -> str:
+    h = hashlib.sha256()
+    for base in paths:
+        files = [base] if base.is_file() else sorted(p for p in base.rglob("*") if p.is_file())
+        for f in files:
+            if "_build" in f.parts:
+                continue
+            h.update(str(f.relative_to(base.parent)).encode())
+            h.update(f.read_bytes())
+    return h.hexdigest()
+
+
+def build_book(
+    params_file: str | Path,
+    root: Path = Path("."),
+    *,
+    force: bool = False,
+    log: Callable[[str], None] = print,
+) -> Path:
+    """Build the HTML book of a parameter set; return the folder of ``index.html``."""
+    from trustexp.config import load_params
+    from trustexp.report.pages import write_codebook_page, write_provenance_page
+
+    root = Path(root).resolve()
+    params = load_params(root / params_file)
+    chapters_dir = root / (
+        "book/chapters" if params.name == DEFAULT_SET else f"book/_build/{params.name}/chapters"
+    )
+    missing = [c.notebook for c in CHAPTERS if not (chapters_dir / c.notebook).is_file()]
+    if missing:
+        raise BuildFailed(
+            f"executed chapters missing in {chapters_dir}: {', '.join(missing)} — run `trustexp run` first"
+        )
+    toc = root / "_toc.yml"
+    if not toc.is_file() or toc.read_text(encoding="utf-8") != render_toc():
+        toc.write_text(render_toc(), encoding="utf-8")
+    src = _stage(params.name, root, chapters_dir)
+    write_codebook_page(src / "generated" / "codebook.md")
+    write_provenance_page(src / "generated" / "provenance.md", params_file, params, root)
+
+    out = html_dir(params.name, root)
+    key = _tree_digest([src, root / "_config.yml", toc])
+    stamp = out.parent / f".{out.name}.buildkey"
+    if not force and out.joinpath("index.html").is_file() and stamp.is_file():
+        if stamp.read_text() == key:
+            log(f"  book unchanged: {out / 'index.html'}")
+            return out
+
+    tmp = root / "book" / "_build" / f".staging-{params.name}"
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    start = time.perf_counter()
+    cmd = [
+        str(Path(sys.executable).with_name("jupyter-book")), "build", str(src),
+        "--config", str(root / "_config.yml"), "--toc", str(toc),
+        "--path-output", str(tmp), "-W", "--keep-going", "-q",
+    ]  # fmt: skip
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    built = tmp / "_build" / "html"
+    if proc.returncode != 0 or not (built / "index.html").is_file():
+        lines = (proc.stdout + proc.stderr).splitlines()
+        problems = [ln for ln in lines if "WARNING" in ln or "ERROR" in ln or "Error" in ln]
+        tail = "\n".join((problems or lines)[-30:])
+        raise BuildFailed(f"jupyter-book build failed; the previous book is left in place.\n{tail}")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    old = out.parent / f".{out.name}.old"
+    if old.exists():
+        shutil.rmtree(old)
+    if out.exists():
+        out.rename(old)
+    built.rename(out)
+    shutil.rmtree(old, ignore_errors=True)
+    shutil.rmtree(tmp, ignore_errors=True)
+    stamp.write_text(key)
+    log(f"  built book in {time.perf_counter() - start:.1f} s: {out / 'index.html'}")
+    return out

@@ -1,0 +1,32 @@
+"""The chapter list and each chapter's dependencies, declared once.
+
+A chapter is a source notebook in ``notebooks/``; ``deps`` name chapters whose results store it
+reads, so the pipeline runs it after them. Order here is the order in the table of contents.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ChapterSpec:
+    """One chapter: key (results-store name), notebook file, title and the chapters it reads."""
+
+    key: str
+    notebook: str
+    title: str
+    deps: tuple[str, ...] = ()
+
+
+CHAPTERS: tuple[ChapterSpec, ...] = (
+    ChapterSpec("design", "01_design.ipynb", "Design of the experiment"),
+)
+
+
+def chapter(key: str) -> ChapterSpec:
+    """Look up a chapter by key."""
+    for spec in CHAPTERS:
+        if spec.key == key:
+            return spec
+    raise KeyError(f"unknown chapter {key!r}; known: {', '.join(c.key for c in CHAPTERS)}")

@@ -1,0 +1,146 @@
+"""Pages generated at build time: the codebook appendix and the provenance appendix."""
+
+from __future__ import annotations
+
+import json
+import platform
+import subprocess
+from importlib import metadata
+from pathlib import Path
+
+import yaml
+
+PACKAGES = (
+    "trustexp", "jupyter-book", "sphinx", "myst-nb", "papermill", "ipykernel", "pandas", "numpy",
+    "scipy", "statsmodels", "pingouin", "altair", "vl-convert-python", "pandera", "duckdb",
+    "pyreadstat", "pyarrow", "pydantic", "lifelines",
+)  # fmt: skip
+
+
+def _md_table(rows: list[dict], columns: list[str]) -> str:
+    def cell(v) -> str:
+        return str(v).replace("|", "\\|").replace("\n", " ")
+
+    out = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    out += ["| " + " | ".join(cell(r.get(c, "")) for c in columns) + " |" for r in rows]
+    return "\n".join(out)
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.is_file() or path.read_text(encoding="utf-8") != text:
+        path.write_text(text, encoding="utf-8")
+
+
+def write_codebook_page(path: Path) -> None:
+    """Render the codebook (``trustexp/data/codebook.yml``) as the appendix page."""
+    from trustexp.data.codebook import codebook_table
+
+    table = codebook_table()
+    parts = [
+        "# Codebook",
+        "",
+        "Every column of the five canonical tables, with its Dutch and English label, type, unit, allowed "
+        "values and source. Real files may use the Dutch column names listed as aliases; "
+        "`trustexp validate data/raw` checks a folder against these rules. Generated from "
+        "`src/trustexp/data/codebook.yml`.",
+    ]
+    for name, group in table.groupby("table", sort=False):
+        parts += ["", f"## `{name}`", ""]
+        cols = [c for c in group.columns if c != "table"]
+        parts.append(_md_table(group[cols].fillna("").to_dict("records"), cols))
+    _write(path, "\n".join(parts) + "\n")
+
+
+def git_commit(root: Path) -> str:
+    """The current commit, with ``+uncommitted changes`` when the work tree differs."""
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"], cwd=root, capture_output=True, text=True
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown (not a git checkout)"
+    return head + (" + uncommitted changes" if dirty else "")
+
+
+def provenance(params_file: str | Path, params, root: Path) -> dict:
+    """Everything needed to say exactly what produced a build (no machine paths, no clock time)."""
+    versions = {}
+    for pkg in PACKAGES:
+        try:
+            versions[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            versions[pkg] = "not installed"
+    manifest_path = params.cohort_dir(root) / "manifest.json"
+    manifest = json.loads(manifest_path.read_text()) if manifest_path.is_file() else {}
+    cache = root / ".trustexp-cache" / params.name
+    keys = {}
+    for f in sorted(cache.glob("*.json")):
+        try:
+            keys[f.stem] = json.loads(f.read_text()).get("key", "")
+        except (json.JSONDecodeError, AttributeError):
+            continue
+    return {
+        "python": platform.python_version(),
+        "platform": f"{platform.system()} {platform.machine()}",
+        "packages": versions,
+        "params_file": str(params_file),
+        "params_digest": params.digest(),
+        "seed": params.seed,
+        "params": params.model_dump(mode="json"),
+        "data_manifest": manifest,
+        "git_commit": git_commit(root),
+        "chapter_keys": keys,
+        "results_dir": str(params.results_dir(".")),
+    }
+
+
+def write_provenance_page(path: Path, params_file: str | Path, params, root: Path) -> None:
+    """Render the provenance appendix."""
+    prov = provenance(params_file, params, root)
+    files = prov["data_manifest"].get("files", {})
+    file_rows = [
+        {"file": name, "rows": info.get("rows", ""), "sha256": f"`{info.get('sha256', '')}`"}
+        for name, info in sorted(files.items())
+    ] if isinstance(files, dict) else []
+    text = [
+        "# Provenance",
+        "",
+        "What produced this build, written by `trustexp build` from the run it builds. Re-running "
+        "`make book` with the same commit, parameter set and data reproduces the chapters exactly.",
+        "",
+        "## Code",
+        "",
+        f"- git commit: `{prov['git_commit']}`",
+        f"- Python {prov['python']} on {prov['platform']}",
+        "",
+        _md_table([{"package": k, "version": v} for k, v in prov["packages"].items()], ["package", "version"]),
+        "",
+        "## Parameter set",
+        "",
+        f"- file: `{prov['params_file']}` (sha256 of its validated values: `{prov['params_digest']}`)",
+        f"- seed: `{prov['seed']}`",
+        f"- results store: `{prov['results_dir']}/` (one Parquet file per chapter)",
+        "",
+        "```yaml",
+        yaml.safe_dump(prov["params"], sort_keys=False, allow_unicode=True).rstrip(),
+        "```",
+        "",
+        "## Input data",
+        "",
+        f"- source: `{prov['data_manifest'].get('source', 'unknown')}`",
+        "",
+        _md_table(file_rows, ["file", "rows", "sha256"]) if file_rows else "No data manifest found.",
+        "",
+        "## Chapter keys",
+        "",
+        "Each chapter is re-executed only when this key (a hash of its notebook, parameters, input data, "
+        "library code and the keys of the chapters it reads) changes.",
+        "",
+        _md_table([{"chapter": k, "key": f"`{v[:16]}`"} for k, v in prov["chapter_keys"].items()], ["chapter", "key"]),
+        "",
+    ]
+    _write(path, "\n".join(text))

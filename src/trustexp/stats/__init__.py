@@ -1,0 +1,1 @@
+"""Statistics: functions that take frames and plain values and return tidy frames (no I/O)."""
