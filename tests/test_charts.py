@@ -16,7 +16,9 @@ def _chart(y=(3, 4)):
 def test_chart_html_is_deterministic_and_loads_nothing_from_a_cdn():
     html1, html2 = charts.to_html(_chart(), 1), charts.to_html(_chart(), 1)
     assert html1 == html2
-    assert "jsdelivr" not in html1 and "src=" not in html1  # no script or data fetched from elsewhere
+    assert (
+        "jsdelivr" not in html1 and "src=" not in html1
+    )  # no script or data fetched from elsewhere
     assert '"url"' not in html1  # data are inline
     assert charts.to_html(_chart((3, 5)), 1) != html1
 

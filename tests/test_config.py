@@ -30,7 +30,9 @@ def test_wrong_type_is_named_with_the_value_seen():
 
 def test_out_of_range_is_refused():
     with pytest.raises(InvalidParameters, match="analysis.disclosure_threshold"):
-        params_from_dict({"name": "x", "municipality": "X", "seed": 1, "analysis": {"disclosure_threshold": 0}})
+        params_from_dict(
+            {"name": "x", "municipality": "X", "seed": 1, "analysis": {"disclosure_threshold": 0}}
+        )
 
 
 def test_missing_file_and_bad_yaml_are_clear(tmp_path):

@@ -15,7 +15,9 @@ def test_small_counts_and_their_shares_are_suppressed():
     assert "2 cell(s)" in disclosure.note(k, 10)
 
 
-@given(st.lists(st.integers(min_value=0, max_value=500), min_size=1, max_size=30), st.integers(2, 50))
+@given(
+    st.lists(st.integers(min_value=0, max_value=500), min_size=1, max_size=30), st.integers(2, 50)
+)
 def test_no_count_below_threshold_survives(counts, threshold):
     out, _ = disclosure.protect(pd.DataFrame({"n": counts}), ["n"], threshold)
     for shown in out["n"]:

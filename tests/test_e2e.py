@@ -23,7 +23,11 @@ def small_book(tmp_path_factory):
     from trustexp.report.pipeline import run_chapters
 
     root = tmp_path_factory.mktemp("project")
-    shutil.copytree(ROOT / "book", root / "book", ignore=shutil.ignore_patterns("_build", "chapters", "generated"))
+    shutil.copytree(
+        ROOT / "book",
+        root / "book",
+        ignore=shutil.ignore_patterns("_build", "chapters", "generated"),
+    )
     shutil.copytree(ROOT / "notebooks", root / "notebooks")
     for f in ("_config.yml", "_toc.yml"):
         shutil.copy(ROOT / f, root / f)
@@ -39,7 +43,9 @@ def small_book(tmp_path_factory):
     params = load_params(root / "params/small.yml")
     prepare(params, root=root)
     lines: list[str] = []
-    report = run_chapters("params/small.yml", root=root, jobs=2, log=lines.append, code_dir=ROOT / "src/trustexp")
+    report = run_chapters(
+        "params/small.yml", root=root, jobs=2, log=lines.append, code_dir=ROOT / "src/trustexp"
+    )
     report.raise_for_failure()
     out = build_book("params/small.yml", root, log=lines.append)
     return root, out, lines
@@ -52,7 +58,9 @@ def test_every_chapter_executes_and_the_book_builds(small_book):
         page = out / "chapters" / (Path(spec.notebook).stem + ".html")
         assert page.is_file(), f"no page for {spec.notebook}"
         html = page.read_text(encoding="utf-8")
-        assert "trustexp-chart" in html or spec.key in {"summary"}, f"{spec.notebook} shows no chart"
+        assert "trustexp-chart" in html or spec.key in {"summary"}, (
+            f"{spec.notebook} shows no chart"
+        )
         assert "Traceback" not in html
     assert (out / "generated/provenance.html").is_file()
     assert (out / "generated/codebook.html").is_file()
@@ -72,6 +80,8 @@ def test_second_run_executes_nothing(small_book):
 
     root, _, _ = small_book
     lines: list[str] = []
-    report = run_chapters("params/small.yml", root=root, jobs=2, log=lines.append, code_dir=ROOT / "src/trustexp")
+    report = run_chapters(
+        "params/small.yml", root=root, jobs=2, log=lines.append, code_dir=ROOT / "src/trustexp"
+    )
     assert report.ok
     assert {r.status for r in report.chapters.values()} == {"cached"}

@@ -58,21 +58,22 @@ class Chapter:
         """Display a chart: interactive in the book, a static PNG in the notebook file."""
         self._charts.show(chart, alt_text)
 
-    def glue(self, name: str, text: str) -> str:
+    def glue(self, name: str, text: str) -> None:
         """Glue a pre-formatted string for use in prose as ``{glue:text}`name```."""
         from myst_nb import glue
 
         if not isinstance(text, str):
-            raise TypeError(f"glue {name!r}: pass a formatted string (trustexp.fmt), not {type(text).__name__}")
+            raise TypeError(
+                f"glue {name!r}: pass a formatted string (trustexp.fmt), not {type(text).__name__}"
+            )
         if name in self.glued:
             raise ValueError(f"glue key {name!r} used twice in chapter {self.key!r}")
         self.glued[name] = text
         glue(name, text, display=False)
-        return text
 
-    def glue_count(self, name: str, n: int) -> str:
+    def glue_count(self, name: str, n: int) -> None:
         """Glue a count of people, suppressed below the disclosure threshold."""
-        return self.glue(name, disclosure.count_text(int(n), self.threshold))
+        self.glue(name, disclosure.count_text(int(n), self.threshold))
 
     def table(
         self,
@@ -85,7 +86,9 @@ class Chapter:
         from IPython.display import HTML, display
 
         shown, n_sup = disclosure.protect(frame, counts, self.threshold, dependent)
-        html = shown.to_html(index=False, border=0, classes="trustexp-table", escape=True, na_rep="")
+        html = shown.to_html(
+            index=False, border=0, classes="trustexp-table", escape=True, na_rep=""
+        )
         html = html.replace(">\n", f">\n<caption>{escape(caption)}</caption>\n", 1)
         foot = disclosure.note(n_sup, self.threshold)
         if foot:

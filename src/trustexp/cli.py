@@ -76,6 +76,14 @@ def _cmd_toc(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_preview(args: argparse.Namespace) -> int:
+    from trustexp.report.build import preview
+
+    out = preview([Path(p) for p in args.notebooks], Path(args.out))
+    print(f"preview built: {(out / 'index.html').resolve()}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     """The argument parser (every subcommand has ``--help``)."""
     p = argparse.ArgumentParser(
@@ -85,26 +93,46 @@ def parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def with_params(sp: argparse.ArgumentParser) -> argparse.ArgumentParser:
-        sp.add_argument("--params", default=DEFAULT_PARAMS, help=f"parameter set (default {DEFAULT_PARAMS})")
+        sp.add_argument(
+            "--params", default=DEFAULT_PARAMS, help=f"parameter set (default {DEFAULT_PARAMS})"
+        )
         return sp
 
-    with_params(sub.add_parser("data", help="make (synthetic) or load (raw) and validate the cohort"))
-    sp = sub.add_parser("validate", help="check a folder of real-shaped files without running the book")
-    sp.add_argument("folder", nargs="?", default="data/raw", help="folder with population, participants, ... files")
+    with_params(
+        sub.add_parser("data", help="make (synthetic) or load (raw) and validate the cohort")
+    )
+    sp = sub.add_parser(
+        "validate", help="check a folder of real-shaped files without running the book"
+    )
+    sp.add_argument(
+        "folder",
+        nargs="?",
+        default="data/raw",
+        help="folder with population, participants, ... files",
+    )
     for name, text in (("run", "execute the chapter notebooks (cached, in parallel)"),
                        ("all", "data + run + build")):  # fmt: skip
         sp = with_params(sub.add_parser(name, help=text))
-        sp.add_argument("--jobs", type=int, default=None, help="parallel chapters (default: one per core)")
-        sp.add_argument("--force", action="store_true", help="ignore the cache and re-execute everything")
+        sp.add_argument(
+            "--jobs", type=int, default=None, help="parallel chapters (default: one per core)"
+        )
+        sp.add_argument(
+            "--force", action="store_true", help="ignore the cache and re-execute everything"
+        )
     sp = with_params(sub.add_parser("build", help="build the HTML book from the executed chapters"))
     sp.add_argument("--force", action="store_true", help="rebuild even if nothing changed")
     sub.add_parser("clean", help="remove generated data, results, caches and the built book")
     sub.add_parser("toc", help="regenerate _toc.yml from the chapter list")
+    sp = sub.add_parser(
+        "preview", help="build a scratch book of executed notebooks (for chapter development)"
+    )
+    sp.add_argument("notebooks", nargs="+", help="executed .ipynb files")
+    sp.add_argument("--out", default="book/_build/preview", help="output folder")
     return p
 
 
 COMMANDS = {"data": _cmd_data, "validate": _cmd_validate, "run": _cmd_run, "build": _cmd_build,
-            "all": _cmd_all, "clean": _cmd_clean, "toc": _cmd_toc}  # fmt: skip
+            "all": _cmd_all, "clean": _cmd_clean, "toc": _cmd_toc, "preview": _cmd_preview}  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:

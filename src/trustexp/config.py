@@ -90,7 +90,9 @@ def _describe(err: ValidationError, source: str) -> str:
     for e in err.errors():
         key = ".".join(str(p) for p in e["loc"]) or "(top level)"
         if e["type"] == "extra_forbidden":
-            lines.append(f"  - {key}: unknown key (check its spelling; allowed keys are documented in params/README.md)")
+            lines.append(
+                f"  - {key}: unknown key (check its spelling; allowed keys are documented in params/README.md)"
+            )
         elif e["type"] == "missing":
             lines.append(f"  - {key}: required key is missing")
         else:
@@ -101,7 +103,9 @@ def _describe(err: ValidationError, source: str) -> str:
 def params_from_dict(raw: dict, source: str = "<dict>") -> Params:
     """Validate a parameter mapping; raise ``InvalidParameters`` naming every bad key."""
     if not isinstance(raw, dict):
-        raise InvalidParameters(f"invalid parameter set {source}: expected a mapping of keys, got {type(raw).__name__}")
+        raise InvalidParameters(
+            f"invalid parameter set {source}: expected a mapping of keys, got {type(raw).__name__}"
+        )
     try:
         return Params.model_validate(raw)
     except ValidationError as err:

@@ -33,7 +33,7 @@ GROUP_LABELS = {
 }
 FONT = "DejaVu Sans, Helvetica, Arial, sans-serif"
 THEME = "trustexp"
-PNG_SCALE = 1.5
+PNG_SCALE = 1.0
 
 
 def group_label(key: str) -> str:
@@ -46,9 +46,7 @@ def group_scale(keys: tuple[str, ...] | list[str] | None = None):
     import altair as alt
 
     keys = list(keys or GROUP_ORDER)
-    return alt.Scale(
-        domain=[group_label(k) for k in keys], range=[GROUP_COLOURS[k] for k in keys]
-    )
+    return alt.Scale(domain=[group_label(k) for k in keys], range=[GROUP_COLOURS[k] for k in keys])
 
 
 def _theme() -> dict[str, Any]:
@@ -56,7 +54,12 @@ def _theme() -> dict[str, Any]:
         "config": {
             "font": FONT,
             "view": {"continuousWidth": 520, "continuousHeight": 300, "stroke": None},
-            "axis": {"labelFontSize": 12, "titleFontSize": 13, "grid": True, "gridColor": "#e6e6e6"},
+            "axis": {
+                "labelFontSize": 12,
+                "titleFontSize": 13,
+                "grid": True,
+                "gridColor": "#e6e6e6",
+            },
             "legend": {"labelFontSize": 12, "titleFontSize": 13, "orient": "bottom"},
             "title": {"fontSize": 15, "anchor": "start", "subtitleFontSize": 12},
             "range": {"category": [GROUP_COLOURS[k] for k in GROUP_ORDER]},
@@ -104,7 +107,7 @@ def to_html(chart, seq: int = 0) -> str:
         "(function () {\n"
         f'  var el = document.getElementById("{div}");\n'
         '  if (typeof vegaEmbed === "undefined") {\n'
-        "    el.innerHTML = '<p class=\"trustexp-chart-error\">The interactive chart needs the "
+        '    el.innerHTML = \'<p class="trustexp-chart-error">The interactive chart needs the '
         "Vega scripts served with this book; they did not load.</p>';\n"
         "    return;\n"
         "  }\n"

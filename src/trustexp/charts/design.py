@@ -56,7 +56,9 @@ def consort_chart(counts: pd.DataFrame, threshold: int):
     arrows = [dict(x=3.0, y0=0.36, x1=3.0, y1=0.64), dict(x=3.0, y0=0.5, x1=4.7, y1=0.5)]
     arrows += [dict(x=x, y0=1.36, x1=x, y1=1.64) for x in _ARM_X.values()]
     arrows += [dict(x=1.0, y0=1.64, x1=5.0, y1=1.64)]
-    arrows += [dict(x=x, y0=r + 0.36, x1=x, y1=r + 0.64) for x in _ARM_X.values() for r in range(2, 6)]
+    arrows += [
+        dict(x=x, y0=r + 0.36, x1=x, y1=r + 0.64) for x in _ARM_X.values() for r in range(2, 6)
+    ]
     links = pd.DataFrame(arrows)
     x = alt.X("x0:Q", axis=None, scale=alt.Scale(domain=[-0.1, 6.6]))
     y = alt.Y("y0:Q", axis=None, scale=alt.Scale(domain=[6.5, -0.5]))
@@ -65,17 +67,30 @@ def consort_chart(counts: pd.DataFrame, threshold: int):
         stroke=alt.Color("colour:N", scale=None),
         tooltip=[alt.Tooltip("text:N", title="box")],
     )  # fmt: skip
-    text = alt.Chart(boxes).mark_text(fontSize=11, lineHeight=13, baseline="middle").encode(
-        x=alt.X("x:Q", axis=None, scale=alt.Scale(domain=[-0.1, 6.6])),
-        y=alt.Y("row:Q", axis=None, scale=alt.Scale(domain=[6.5, -0.5])),
-        text="lines",
+    text = (
+        alt.Chart(boxes)
+        .mark_text(fontSize=11, lineHeight=13, baseline="middle")
+        .encode(
+            x=alt.X("x:Q", axis=None, scale=alt.Scale(domain=[-0.1, 6.6])),
+            y=alt.Y("row:Q", axis=None, scale=alt.Scale(domain=[6.5, -0.5])),
+            text="lines",
+        )
     )
-    rules = alt.Chart(links).mark_rule(color="#777777").encode(
-        x=alt.X("x:Q", axis=None, scale=alt.Scale(domain=[-0.1, 6.6])), x2="x1:Q", y=y, y2="y1:Q"
+    rules = (
+        alt.Chart(links)
+        .mark_rule(color="#777777")
+        .encode(
+            x=alt.X("x:Q", axis=None, scale=alt.Scale(domain=[-0.1, 6.6])),
+            x2="x1:Q",
+            y=y,
+            y2="y1:Q",
+        )
     )
-    return (rules + rect + text).properties(
-        width=640, height=600, title="CONSORT flow of the experiment"
-    ).configure_view(stroke=None)
+    return (
+        (rules + rect + text)
+        .properties(width=640, height=600, title="CONSORT flow of the experiment")
+        .configure_view(stroke=None)
+    )
 
 
 def timeline_chart(timing: pd.DataFrame, lottery_date, months_before: int, follow_up_months: int,
@@ -101,8 +116,10 @@ def timeline_chart(timing: pd.DataFrame, lottery_date, months_before: int, follo
         tooltip=[alt.Tooltip("track:N"), alt.Tooltip("start:T", format="%b %Y"),
                  alt.Tooltip("end:T", format="%b %Y"), alt.Tooltip("what:N", title="covers")],
     )  # fmt: skip
-    spread = alt.Chart(waves).mark_rule(strokeWidth=3, color=GROUP_COLOURS["participants"]).encode(
-        x="first:T", x2="last:T", y=y
+    spread = (
+        alt.Chart(waves)
+        .mark_rule(strokeWidth=3, color=GROUP_COLOURS["participants"])
+        .encode(x="first:T", x2="last:T", y=y)
     )
     points = alt.Chart(waves).mark_point(filled=True, size=120, color=GROUP_COLOURS["participants"]).encode(
         x="median:T", y=y,
@@ -112,5 +129,8 @@ def timeline_chart(timing: pd.DataFrame, lottery_date, months_before: int, follo
     )  # fmt: skip
     labels = points.mark_text(dy=-14, fontSize=11).encode(text="label:N")
     return (bars + spread + points + labels).properties(
-        width=640, height=150, title="When the data were collected"
+        width=600,
+        height=150,
+        title="When the data were collected",
+        padding={"right": 50, "left": 5},
     )

@@ -30,7 +30,7 @@ from trustexp.data.cohort import (
     sha256_file,
     write_cohort,
 )
-from trustexp.data.schema import ROW_CONVENTION, validate_cohort, violation
+from trustexp.data.schema import ROW_CONVENTION, schema_violations, validate_cohort, violation
 from trustexp.errors import InvalidData
 
 if TYPE_CHECKING:
@@ -342,17 +342,36 @@ def load_raw(raw_dir: Path | str) -> Cohort:
             frames[table] = frame
             if table == "survey" and frame["rater_id"].isna().all():
                 rater_missing = not _has_column(path, "survey", "rater_id")
-    if len(frames) < len(codebook.TABLES) or problems:
+    files = {t: p.name for t, p in paths.items()}
+    # cells that failed to parse are empty now: drop pandera's echo of them
+    echoed = {
+        v.split(": ", 2)[0] + ": " + v.split(": ", 2)[1] for v in problems if ": column " in v
+    }
+
+    def fresh(lines: list[str]) -> list[str]:
+        return [
+            v
+            for v in lines
+            if not (
+                ": ".join(v.split(": ", 2)[:2]) in echoed
+                and ("must not be empty" in v or "wrong type" in v)
+            )
+        ]
+
+    if len(frames) < len(codebook.TABLES):
+        for table, frame in frames.items():
+            problems.extend(fresh(schema_violations(table, frame, files[table])))
         raise InvalidData(f"the files in {raw_dir} cannot be used ({ROW_CONVENTION}):", problems)
     cohort = Cohort(registry_path=None, source="raw", seed=None, **frames)
     _fill_rater(cohort, rater_missing)
-    files = {t: p.name for t, p in paths.items()}
     try:
         validate_cohort(cohort, files)
     except InvalidData as err:
+        problems.extend(fresh(err.violations))
+    if problems:
         raise InvalidData(
-            f"the files in {raw_dir} break the codebook ({ROW_CONVENTION}):", err.violations
-        ) from None
+            f"the files in {raw_dir} break the codebook ({ROW_CONVENTION}):", problems
+        )
     return cohort
 
 

@@ -58,6 +58,6 @@ def outflow_flags_sql(
     finally:
         con.close()
     out = population[["person_id"]].merge(flags, on="person_id", how="left")
-    out["outflow_full"] = out["outflow_full"].fillna(False).astype(bool)
-    out["outflow_any"] = out["outflow_any"].fillna(False).astype(bool)
+    for col in ("outflow_full", "outflow_any"):
+        out[col] = out[col].astype("boolean").fillna(False).astype(bool)
     return out.reset_index(drop=True)

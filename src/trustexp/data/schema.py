@@ -388,7 +388,7 @@ def registry_violations_sql(registry_glob: str, population: pd.DataFrame) -> lis
     """The registry rules for a registry on disk, checked with DuckDB (file and row per file)."""
     import duckdb
 
-    con = duckdb.connect()
+    con = duckdb.connect(config={"memory_limit": "1GB", "threads": 2, "preserve_insertion_order": False})
     out: list[str] = []
     try:
         con.register("pop", population[["person_id"]])
@@ -414,11 +414,13 @@ def registry_violations_sql(registry_glob: str, population: pd.DataFrame) -> lis
                 "exit_reason",
                 "exit reason in a month on benefit",
             ): f"SELECT filename, file_row_number, exit_reason FROM {src} WHERE exit_reason IS NOT NULL AND on_benefit",
-            ("month", "months not contiguous per person or duplicated"): f"""
-                SELECT filename, file_row_number, person_id || ': ' || CAST(prev AS VARCHAR) || ' -> ' || CAST(month AS VARCHAR) FROM (
-                  SELECT filename, file_row_number, person_id, month,
-                         lag(month) OVER (PARTITION BY person_id ORDER BY month) AS prev FROM {src})
-                WHERE prev IS NOT NULL AND date_diff('month', prev, month) <> 1""",
+            ("month", "months not contiguous per person (a month is missing) or duplicated"): f"""
+                WITH bad AS (
+                  SELECT person_id FROM read_parquet('{registry_glob}') GROUP BY person_id
+                  HAVING count(*) <> date_diff('month', min(month), max(month)) + 1
+                      OR count(DISTINCT month) <> count(*)
+                  ORDER BY person_id LIMIT 5)
+                SELECT filename, file_row_number, person_id FROM {src} WHERE person_id IN (SELECT person_id FROM bad)""",
         }
         for (column, rule), sql in queries.items():
             rows = con.execute(sql + " LIMIT 1000").fetchall()

@@ -147,3 +147,38 @@ def build_book(
     stamp.write_text(key)
     log(f"  built book in {time.perf_counter() - start:.1f} s: {out / 'index.html'}")
     return out
+
+
+def preview(executed: list[Path], out: Path, root: Path = Path(".")) -> Path:
+    """Build a scratch book of some executed notebooks (with the hand-written pages) to check them.
+
+    For developing a chapter before it joins ``CHAPTERS``: same configuration, warnings as errors.
+    Returns the HTML folder; raises ``BuildFailed`` listing the warnings.
+    """
+    root = Path(root).resolve()
+    out = Path(out).resolve()
+    src = out / "src"
+    if src.exists():
+        shutil.rmtree(src)
+    shutil.copytree(
+        root / "book", src, ignore=shutil.ignore_patterns("_build", "chapters", "generated")
+    )
+    (src / "chapters").mkdir()
+    for nb in executed:
+        shutil.copy(nb, src / "chapters" / Path(nb).name)
+    specs = tuple(ChapterSpec(Path(nb).stem, Path(nb).name, Path(nb).stem) for nb in executed)
+    toc = out / "_toc.yml"
+    toc.write_text(render_toc(specs), encoding="utf-8")
+    for page in ("codebook", "provenance"):
+        (src / "generated").mkdir(exist_ok=True)
+        (src / "generated" / f"{page}.md").write_text(
+            f"# {page.title()}\n\nNot generated in a preview.\n"
+        )
+    cmd = [str(Path(sys.executable).with_name("jupyter-book")), "build", str(src), "--config",
+           str(root / "_config.yml"), "--toc", str(toc), "--path-output", str(out), "-W", "--keep-going", "-q"]  # fmt: skip
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        lines = (proc.stdout + proc.stderr).splitlines()
+        problems = [ln for ln in lines if "WARNING" in ln or "ERROR" in ln]
+        raise BuildFailed("preview build failed:\n" + "\n".join((problems or lines)[-40:]))
+    return out / "_build" / "html"

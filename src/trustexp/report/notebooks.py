@@ -9,6 +9,7 @@ in the provenance appendix) and replaces the absolute path of the project root i
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import sys
@@ -85,6 +86,10 @@ def _strip_paths(output: dict[str, Any], pattern: re.Pattern[str]) -> dict[str, 
     return output
 
 
+def _stable_id(index: int, source: str) -> str:
+    return hashlib.sha1(f"{index}:{source}".encode()).hexdigest()[:12]
+
+
 def clean_executed(
     nb: nbformat.NotebookNode, root: Path | str | None = None
 ) -> nbformat.NotebookNode:
@@ -101,11 +106,17 @@ def clean_executed(
     if info and isinstance(info.get("version"), str):
         info["version"] = ".".join(info["version"].split(".")[:2])
     pattern = _path_pattern(Path(root)) if root is not None else None
-    for cell in nb.cells:
+    for index, cell in enumerate(nb.cells):
+        # nbformat gives cells without an id a random one on read: derive it from the cell instead.
+        cell["id"] = _stable_id(index, cell.get("source", ""))
         meta = cell.setdefault("metadata", nbformat.NotebookNode())
         _drop_volatile_papermill(meta)
         meta.pop("execution", None)
         tags = _tags(cell)
+        if PARAMETERS_TAG in tags and REMOVE_TAG not in tags:
+            # readers see the parameter values once, in the provenance appendix
+            tags.append(REMOVE_TAG)
+            meta["tags"] = tags
         if INJECTED_TAG in tags:
             if REMOVE_TAG not in tags:
                 tags.append(REMOVE_TAG)

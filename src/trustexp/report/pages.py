@@ -59,7 +59,10 @@ def git_commit(root: Path) -> str:
             ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True
         ).stdout.strip()
         dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"], cwd=root, capture_output=True, text=True
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=root,
+            capture_output=True,
+            text=True,
         ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown (not a git checkout)"
@@ -102,10 +105,14 @@ def write_provenance_page(path: Path, params_file: str | Path, params, root: Pat
     """Render the provenance appendix."""
     prov = provenance(params_file, params, root)
     files = prov["data_manifest"].get("files", {})
-    file_rows = [
-        {"file": name, "rows": info.get("rows", ""), "sha256": f"`{info.get('sha256', '')}`"}
-        for name, info in sorted(files.items())
-    ] if isinstance(files, dict) else []
+    file_rows = (
+        [
+            {"file": name, "rows": info.get("rows", ""), "sha256": f"`{info.get('sha256', '')}`"}
+            for name, info in sorted(files.items())
+        ]
+        if isinstance(files, dict)
+        else []
+    )
     text = [
         "# Provenance",
         "",
@@ -117,7 +124,10 @@ def write_provenance_page(path: Path, params_file: str | Path, params, root: Pat
         f"- git commit: `{prov['git_commit']}`",
         f"- Python {prov['python']} on {prov['platform']}",
         "",
-        _md_table([{"package": k, "version": v} for k, v in prov["packages"].items()], ["package", "version"]),
+        _md_table(
+            [{"package": k, "version": v} for k, v in prov["packages"].items()],
+            ["package", "version"],
+        ),
         "",
         "## Parameter set",
         "",
@@ -133,14 +143,19 @@ def write_provenance_page(path: Path, params_file: str | Path, params, root: Pat
         "",
         f"- source: `{prov['data_manifest'].get('source', 'unknown')}`",
         "",
-        _md_table(file_rows, ["file", "rows", "sha256"]) if file_rows else "No data manifest found.",
+        _md_table(file_rows, ["file", "rows", "sha256"])
+        if file_rows
+        else "No data manifest found.",
         "",
         "## Chapter keys",
         "",
         "Each chapter is re-executed only when this key (a hash of its notebook, parameters, input data, "
         "library code and the keys of the chapters it reads) changes.",
         "",
-        _md_table([{"chapter": k, "key": f"`{v[:16]}`"} for k, v in prov["chapter_keys"].items()], ["chapter", "key"]),
+        _md_table(
+            [{"chapter": k, "key": f"`{v[:16]}`"} for k, v in prov["chapter_keys"].items()],
+            ["chapter", "key"],
+        ),
         "",
     ]
     _write(path, "\n".join(text))

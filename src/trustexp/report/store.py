@@ -15,7 +15,18 @@ import pandas as pd
 
 from trustexp.errors import InvalidData
 
-COLUMNS = ["chapter", "outcome", "contrast", "estimate", "ci_low", "ci_high", "p", "n", "method", "scale"]
+COLUMNS = [
+    "chapter",
+    "outcome",
+    "contrast",
+    "estimate",
+    "ci_low",
+    "ci_high",
+    "p",
+    "n",
+    "method",
+    "scale",
+]
 OUTCOMES = (
     "outflow_full", "outflow_any", "wellbeing", "health", "mental_health", "self_reliance",
     "social_trust", "institutional_trust", "financial_strain", "deprived", "contacts", "ladder",

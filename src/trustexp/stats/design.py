@@ -28,7 +28,9 @@ def consort_counts(population: pd.DataFrame, participants: pd.DataFrame, survey:
     own = survey[(survey["respondent"] == "participant") & survey["completed"].astype(bool)]
     own = own.assign(arm=own["person_id"].map(arm_of))
     done = {w: set(own.loc[own["wave"] == w, "person_id"]) for w in (0, 1, 2)}
-    in_registry = set(registry["person_id"]) if registry is not None else set(participants["person_id"])
+    in_registry = (
+        set(registry["person_id"]) if registry is not None else set(participants["person_id"])
+    )
     for arm in ARMS:
         ids = set(arm_of.index[arm_of == arm])
         rows.append(("allocated", arm, len(ids)))
@@ -72,11 +74,24 @@ def response_rates(counts: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-FLOW_STAGES = ("allocated", "wave_0", "wave_1", "lost_wave_1", "wave_2", "lost_wave_2",
-               "analysed_registry", "analysed_survey")  # fmt: skip
+FLOW_STAGES = {
+    "allocated": "Allocated by the lottery",
+    "wave_0": "Start questionnaire returned",
+    "wave_1": "Questionnaire after one year returned",
+    "lost_wave_1": "No questionnaire after one year",
+    "wave_2": "Questionnaire after two years returned",
+    "lost_wave_2": "No questionnaire after two years",
+    "analysed_registry": "Analysed: benefit records (intention to treat)",
+    "analysed_survey": "Analysed: questionnaire at start and after two years",
+}
 
 
 def consort_table(counts: pd.DataFrame) -> pd.DataFrame:
     """The per-arm part of the CONSORT flow as a wide table: one row per stage, one column per arm."""
+    from trustexp.charts import group_label
+
     wide = counts[counts["group"].isin(ARMS)].pivot(index="stage", columns="group", values="n")
-    return wide.reindex(list(FLOW_STAGES))[list(ARMS)].reset_index()
+    wide = wide.reindex(list(FLOW_STAGES))[list(ARMS)]
+    wide.index = [FLOW_STAGES[s] for s in wide.index]
+    wide.columns = [group_label(a) for a in ARMS]
+    return wide.rename_axis("stage").reset_index()

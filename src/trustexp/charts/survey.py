@@ -1,0 +1,160 @@
+"""Charts of the questionnaire chapters: trajectories per arm, ladder distributions, forest plots."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from trustexp.charts import group_label, group_scale
+from trustexp.disclosure import suppressed_label
+
+ARMS = ("eigen_regie", "intensief", "regulier")
+WAVE_LABELS = {0: "Start", 1: "After one year", 2: "After two years"}
+_WAVE_ORDER = list(WAVE_LABELS.values())
+
+
+def _hide_small(frame: pd.DataFrame, threshold: int, cols: list[str]) -> pd.DataFrame:
+    """Blank values computed on fewer than ``threshold`` people; show the n as ``< threshold``."""
+    out = frame.copy()
+    small = out["n"].between(1, threshold - 1)
+    out.loc[small, cols] = float("nan")
+    out["n_text"] = [suppressed_label(threshold) if s else f"{int(n):,}"
+                     for n, s in zip(out["n"], small, strict=True)]  # fmt: skip
+    return out
+
+
+def trajectory_chart(
+    traj: pd.DataFrame, title: str, unit: str, threshold: int = 10, domain: list[float] | None = None,
+    width: int = 420, height: int = 260,
+):  # fmt: skip
+    """Mean per arm and wave with 95 % CI bars; the n behind each point in the tooltip.
+
+    ``domain`` fixes the y axis (e.g. the same for several charts); by default it spans the CIs.
+    Means of fewer than ``threshold`` people are not drawn.
+    """
+    import altair as alt
+
+    data = _hide_small(traj, threshold, ["mean", "ci_low", "ci_high"]).dropna(subset=["mean"])
+    data = data.assign(
+        group=data["arm"].map(group_label),
+        wave_label=data["wave"].map(WAVE_LABELS),
+        # offset arms a little along x so that CI bars do not overlap
+        x=data["wave"] + data["arm"].map({"eigen_regie": -0.08, "intensief": 0.0, "regulier": 0.08}),
+    )
+    if domain is None and len(data):
+        lo, hi = data["ci_low"].min(), data["ci_high"].max()
+        pad = 0.05 * (hi - lo if hi > lo else 1.0)
+        domain = [float(lo - pad), float(hi + pad)]
+    y_scale = alt.Scale(domain=domain, zero=False, nice=False) if domain else alt.Scale(zero=False)
+    colour = alt.Color("group:N", scale=group_scale(ARMS), title="Arm")
+    x = alt.X("x:Q", title="Questionnaire wave",
+              scale=alt.Scale(domain=[-0.3, 2.3]),
+              axis=alt.Axis(values=[0, 1, 2], labelExpr="['Start', 'After one year', 'After two years'][datum.value]"))  # fmt: skip
+    tooltip = [
+        alt.Tooltip("group:N", title="arm"),
+        alt.Tooltip("wave_label:N", title="wave"),
+        alt.Tooltip("mean:Q", title=f"mean ({unit})", format=".2f"),
+        alt.Tooltip("ci_low:Q", title="95% CI low", format=".2f"),
+        alt.Tooltip("ci_high:Q", title="95% CI high", format=".2f"),
+        alt.Tooltip("n_text:N", title="n (people answering)"),
+    ]
+    base = alt.Chart(data)
+    lines = base.mark_line(strokeWidth=2).encode(x=x, y=alt.Y("mean:Q", scale=y_scale), color=colour)
+    bars = base.mark_rule(strokeWidth=2).encode(
+        x=x, y=alt.Y("ci_low:Q", scale=y_scale, title=f"Mean {unit} (95% CI)"), y2="ci_high:Q",
+        color=colour, tooltip=tooltip,
+    )  # fmt: skip
+    points = base.mark_point(filled=True, size=70).encode(
+        x=x, y=alt.Y("mean:Q", scale=y_scale, title=f"Mean {unit} (95% CI)"), color=colour,
+        tooltip=tooltip,
+    )  # fmt: skip
+    return (lines + bars + points).properties(width=width, height=height, title=title)
+
+
+def trajectory_panels(panels: list[tuple[pd.DataFrame, str, str]], threshold: int = 10,
+                      columns: int = 2):  # fmt: skip
+    """Several trajectory charts (one per outcome: ``(trajectory, title, unit)``) in a grid."""
+    import altair as alt
+
+    charts = [trajectory_chart(t, title, unit, threshold, width=300, height=200)
+              for t, title, unit in panels]  # fmt: skip
+    return alt.concat(*charts, columns=columns).resolve_scale(y="independent")
+
+
+def ladder_distribution(long: pd.DataFrame) -> pd.DataFrame:
+    """Share of people on each ladder rung per arm and wave: ``arm, wave, rung, n, total, share``."""
+    rungs = range(1, 7)
+    counts = long.assign(rung=long["value"].round().astype(int)).groupby(["arm", "wave", "rung"]).size()
+    grid = pd.MultiIndex.from_product([ARMS, (0, 1, 2), rungs], names=["arm", "wave", "rung"])
+    out = counts.reindex(grid, fill_value=0).rename("n").reset_index()
+    out["total"] = out.groupby(["arm", "wave"])["n"].transform("sum")
+    out["share"] = out["n"] / out["total"].where(out["total"] > 0)
+    return out
+
+
+def ladder_chart(dist: pd.DataFrame, rung_labels: dict[int, str], threshold: int = 10):
+    """Stacked bars: distribution over the ladder rungs per arm (rows) and wave (bars).
+
+    Cells of fewer than ``threshold`` people are merged into the bar but their exact count and
+    share are not shown in the tooltip; arm-waves answered by fewer than ``threshold`` are left out.
+    """
+    import altair as alt
+
+    data = dist[dist["total"] >= threshold].copy()
+    small = data["n"].between(1, threshold - 1)
+    data["n_text"] = [suppressed_label(threshold) if s else f"{int(n):,}"
+                      for n, s in zip(data["n"], small, strict=True)]  # fmt: skip
+    data["share_text"] = [
+        "suppressed" if s else f"{100 * v:.1f}%" for v, s in zip(data["share"], small, strict=True)
+    ]
+    data["rung_label"] = data["rung"].map(lambda r: f"{r} {rung_labels.get(r, '')}".strip())
+    data["group"] = data["arm"].map(group_label)
+    data["wave_label"] = data["wave"].map(WAVE_LABELS)
+    order = [f"{r} {rung_labels.get(r, '')}".strip() for r in range(1, 7)]
+    return (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            y=alt.Y("wave_label:N", sort=_WAVE_ORDER, title=None),
+            x=alt.X("share:Q", stack="normalize", title="Share of people rated (%)",
+                    axis=alt.Axis(format="%")),
+            color=alt.Color("rung_label:N", sort=order, title="Ladder rung",
+                            scale=alt.Scale(scheme="viridis", domain=order)),
+            order=alt.Order("rung:Q"),
+            row=alt.Row("group:N", title=None, sort=[group_label(a) for a in ARMS],
+                        header=alt.Header(labelAngle=0, labelAlign="left", labelFontSize=12)),
+            tooltip=[alt.Tooltip("group:N", title="arm"), alt.Tooltip("wave_label:N", title="wave"),
+                     alt.Tooltip("rung_label:N", title="rung"), alt.Tooltip("n_text:N", title="n"),
+                     alt.Tooltip("share_text:N", title="share"),
+                     alt.Tooltip("total:Q", title="people rated", format=",")],
+        )  # fmt: skip
+        .properties(width=480, height=90, title="Participation ladder as rated by the consultants")
+    )
+
+
+def forest_chart(rows: pd.DataFrame, x_title: str, title: str, null: float = 0.0,
+                 label_col: str = "label"):  # fmt: skip
+    """Forest plot of arm-vs-control estimates with 95 % CIs, coloured by arm.
+
+    ``rows`` needs ``label`` (what the row is, e.g. an outcome), ``contrast``, ``estimate``,
+    ``ci_low``, ``ci_high``, ``p`` and ``n``. ``null`` draws the line of no effect (1 for ratios).
+    """
+    import altair as alt
+
+    data = rows.copy()
+    data["arm"] = data["contrast"].str.split(" vs ").str[0]
+    data["group"] = data["arm"].map(group_label)
+    colour = alt.Color("group:N", scale=group_scale(ARMS[:2]), title="Arm vs regular service")
+    y = alt.Y(f"{label_col}:N", title=None, sort=list(dict.fromkeys(data[label_col])))
+    y_off = alt.YOffset("group:N", sort=[group_label(a) for a in ARMS[:2]])
+    tooltip = [alt.Tooltip(f"{label_col}:N", title="outcome"), alt.Tooltip("group:N", title="arm"),
+               alt.Tooltip("estimate:Q", format=".2f"), alt.Tooltip("ci_low:Q", title="95% CI low", format=".2f"),
+               alt.Tooltip("ci_high:Q", title="95% CI high", format=".2f"),
+               alt.Tooltip("p:Q", format=".3f"), alt.Tooltip("n:Q", title="n (people)", format=",")]  # fmt: skip
+    base = alt.Chart(data)
+    bars = base.mark_rule(strokeWidth=2).encode(x=alt.X("ci_low:Q", title=x_title), x2="ci_high:Q",
+                                                 y=y, yOffset=y_off, color=colour, tooltip=tooltip)  # fmt: skip
+    points = base.mark_point(filled=True, size=60).encode(x="estimate:Q", y=y, yOffset=y_off,
+                                                          color=colour, tooltip=tooltip)  # fmt: skip
+    zero = alt.Chart(pd.DataFrame({"x": [null]})).mark_rule(color="#555555", strokeDash=[4, 3]).encode(x="x:Q")
+    n_rows = data[label_col].nunique()
+    return (zero + bars + points).properties(width=460, height=max(60, 42 * n_rows), title=title)

@@ -1,0 +1,560 @@
+"""Outflow to work: shares, risk differences, adjusted and reweighted contrasts, DiD.
+
+All functions take the person-level analysis frame built by ``analysis_frame`` (one row per
+person: group, covariates, outflow flags, time to exit, benefit receipt before and after the
+index month) or aggregates from ``trustexp.data.registry_queries``, and return tidy frames.
+Differences of shares are in percentage points (``scale="pp"``); shares are 0-1.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+
+ARMS = ("eigen_regie", "intensief", "regulier")
+GROUPS = (*ARMS, "non_participants")
+OUTCOMES = ("outflow_full", "outflow_any")
+DURATION_BINS = (0, 12, 36, 60, np.inf)
+DURATION_CLASSES = ("under 1 year", "1-3 years", "3-5 years", "5 years or more")
+COVARIATES = "age + C(sex) + C(household) + migration_background + benefit_years"
+"""Baseline registry covariates known for participants and non-participants alike."""
+COVARIATE_LABELS = {
+    "age": "Age (years)",
+    "benefit_years": "Years on benefit at the index date",
+    "migration_background": "Migration background",
+    "female": "Women",
+    "household_single": "Household: single",
+    "household_single_parent": "Household: single parent",
+    "household_couple": "Household: couple",
+    "household_couple_children": "Household: couple with children",
+}
+STORE_COLUMNS = ["outcome", "contrast", "estimate", "ci_low", "ci_high", "p", "n", "method", "scale"]
+
+
+def _z(alpha: float) -> float:
+    from scipy.stats import norm
+
+    return float(norm.ppf(1 - alpha / 2))
+
+
+def analysis_frame(
+    population: pd.DataFrame, participants: pd.DataFrame, outcomes: pd.DataFrame, window_months: int
+) -> pd.DataFrame:
+    """One row per person: group, covariates, outcomes and time to exit (for survival analysis).
+
+    ``outcomes`` comes from ``registry_queries.person_outcomes``. ``group`` is the arm for
+    participants and ``non_participants`` otherwise; ``time`` is the month of the first exit
+    (``event_any`` 1) or the end of follow-up (``min(window_months, last_k)``, censored);
+    ``event_full`` marks a first exit to full-time work (other exits are censored there).
+    """
+    frame = population.merge(
+        participants[["person_id", "arm", "consultant_id", "education"]], on="person_id", how="left"
+    ).merge(outcomes, on="person_id", how="left")
+    frame["participant"] = frame["participant"].astype(bool).astype(int)
+    arm = frame["arm"].astype("object")
+    frame["group"] = np.where(frame["participant"] == 1, arm, "non_participants")
+    frame["group"] = frame["group"].astype(str)
+    frame["arm"] = arm
+    frame["consultant_id"] = frame["consultant_id"].astype("object")
+    for col in ("sex", "household"):
+        frame[col] = frame[col].astype(str)
+    frame["migration_background"] = frame["migration_background"].astype(bool).astype(int)
+    frame["benefit_years"] = frame["benefit_months"].astype(float) / 12.0
+    frame["duration_class"] = pd.cut(
+        frame["benefit_months"].astype(float),
+        bins=list(DURATION_BINS),
+        right=False,
+        labels=list(DURATION_CLASSES),
+    )
+    for col in OUTCOMES:
+        frame[col] = frame[col].astype("boolean").fillna(False).astype(int)
+    has_exit = frame["exit_k"].notna()
+    end = np.minimum(window_months, frame["last_k"].astype("Float64").fillna(0).to_numpy(float))
+    frame["time"] = np.where(has_exit, frame["exit_k"].astype("Float64").fillna(0), end)
+    frame["event_any"] = has_exit.astype(int)
+    frame["event_full"] = (frame["exit_reason"].astype("object") == "work_full").astype(int)
+    return frame
+
+
+def wilson_shares(
+    frame: pd.DataFrame, outcome: str, by: str = "group", alpha: float = 0.05
+) -> pd.DataFrame:
+    """Share with the outcome per level of ``by`` and its Wilson score CI.
+
+    Returns ``<by>, n, events, share, ci_low, ci_high`` (shares 0-1).
+
+    >>> wilson_shares(frame, "outflow_full")  # doctest: +SKIP
+    """
+    from statsmodels.stats.proportion import proportion_confint
+
+    g = frame.groupby(by, observed=True)[outcome].agg(n="count", events="sum").reset_index()
+    g["share"] = g["events"] / g["n"]
+    low, high = proportion_confint(g["events"], g["n"], alpha=alpha, method="wilson")
+    g["ci_low"], g["ci_high"] = np.asarray(low, float), np.asarray(high, float)
+    return g
+
+
+def group_shares(frame: pd.DataFrame, outcome: str, alpha: float = 0.05) -> pd.DataFrame:
+    """Wilson shares for the three arms, all participants and the non-participants."""
+    per_group = wilson_shares(frame, outcome, "group", alpha)
+    pooled = wilson_shares(
+        frame.assign(pool=np.where(frame["participant"] == 1, "participants", "_")),
+        outcome,
+        "pool",
+        alpha,
+    )
+    pooled = pooled[pooled["pool"] == "participants"].rename(columns={"pool": "group"})
+    order = {g: i for i, g in enumerate((*ARMS, "participants", "non_participants"))}
+    out = pd.concat([per_group, pooled], ignore_index=True)
+    return out.sort_values("group", key=lambda s: s.map(order)).reset_index(drop=True)
+
+
+def risk_difference(
+    events1: int, n1: int, events0: int, n0: int, alpha: float = 0.05
+) -> dict[str, float]:
+    """Difference of two shares in percentage points, Newcombe hybrid-score CI, score-test p.
+
+    Returns ``estimate, ci_low, ci_high, p, n`` (NaN when a group is empty).
+
+    >>> risk_difference(30, 100, 15, 100)["estimate"]
+    15.0
+    """
+    from statsmodels.stats.proportion import confint_proportions_2indep, test_proportions_2indep
+
+    n = int(n1) + int(n0)
+    if n1 == 0 or n0 == 0:
+        return {"estimate": np.nan, "ci_low": np.nan, "ci_high": np.nan, "p": np.nan, "n": n}
+    est = events1 / n1 - events0 / n0
+    low, high = confint_proportions_2indep(
+        events1, n1, events0, n0, method="newcomb", compare="diff", alpha=alpha
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        p = test_proportions_2indep(
+            events1, n1, events0, n0, method="score", compare="diff"
+        ).pvalue
+    p = 1.0 if (events1 + events0 in (0, n)) else float(p)
+    return {"estimate": 100 * est, "ci_low": 100 * low, "ci_high": 100 * high, "p": p, "n": n}
+
+
+def _contrast_masks(frame: pd.DataFrame) -> dict[str, tuple[pd.Series, pd.Series]]:
+    g = frame["group"]
+    non = g == "non_participants"
+    masks = {
+        "eigen_regie vs regulier": (g == "eigen_regie", g == "regulier"),
+        "intensief vs regulier": (g == "intensief", g == "regulier"),
+        "participants vs non_participants": (frame["participant"] == 1, non),
+    }
+    for arm in ARMS:
+        masks[f"{arm} vs non_participants"] = (g == arm, non)
+    return masks
+
+
+def risk_differences(frame: pd.DataFrame, outcome: str, alpha: float = 0.05) -> pd.DataFrame:
+    """Unadjusted risk differences (pp, Newcombe CI) for every contrast of the chapter."""
+    rows = []
+    for contrast, (m1, m0) in _contrast_masks(frame).items():
+        y = frame[outcome]
+        rd = risk_difference(int(y[m1].sum()), int(m1.sum()), int(y[m0].sum()), int(m0.sum()), alpha)
+        rows.append({"outcome": outcome, "contrast": contrast, **rd})
+    out = pd.DataFrame(rows)
+    return out.assign(method="risk difference", scale="pp")
+
+
+def _clean(frame: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
+    return frame.dropna(subset=cols).reset_index(drop=True)
+
+
+def _nan_row(n: int) -> dict[str, float]:
+    return {"estimate": np.nan, "ci_low": np.nan, "ci_high": np.nan, "p": np.nan, "n": n}
+
+
+def adjusted_risk_difference(
+    frame: pd.DataFrame,
+    outcome: str,
+    treated: str = "treated",
+    covariates: str = COVARIATES,
+    cluster: str | None = None,
+    alpha: float = 0.05,
+) -> dict[str, float]:
+    """Average marginal effect (pp) of a 0/1 ``treated`` column from a covariate-adjusted logit.
+
+    The AME is the mean over everyone in ``frame`` of P(outcome | treated=1, x) - P(outcome |
+    treated=0, x) (``get_margeff(at="overall", dummy=True)``), with a delta-method CI from robust
+    (HC1) or, with ``cluster``, cluster-robust standard errors. Returns ``estimate, ci_low,
+    ci_high, p, n``; NaN when the logit cannot be fitted (e.g. perfect separation).
+
+    >>> adjusted_risk_difference(frame.assign(treated=frame.participant), "outflow_full")  # doctest: +SKIP
+    """
+    import statsmodels.formula.api as smf
+    from scipy.stats import norm
+
+    cols = [outcome, treated, "age", "sex", "household", "migration_background", "benefit_years"]
+    data = _clean(frame, cols + ([cluster] if cluster else []))
+    n = len(data)
+    if n == 0 or data[treated].nunique() < 2 or data[outcome].nunique() < 2:
+        return _nan_row(n)
+    data = data.assign(**{treated: data[treated].astype(int)})
+    if cluster:
+        codes = pd.factorize(data[cluster])[0]
+        fit_kw = {"cov_type": "cluster", "cov_kwds": {"groups": codes}}
+    else:
+        fit_kw = {"cov_type": "HC1"}
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            res = smf.logit(f"{outcome} ~ {treated} + {covariates}", data).fit(
+                disp=0, maxiter=200, **fit_kw
+            )
+            me = res.get_margeff(at="overall", dummy=True).summary_frame(alpha=alpha)
+    except Exception:  # noqa: BLE001 - separation or singular design: report as not estimable
+        return _nan_row(n)
+    est, se = float(me.loc[treated, "dy/dx"]), float(me.loc[treated, "Std. Err."])
+    if not np.isfinite(se):
+        return _nan_row(n)
+    z = _z(alpha)
+    p = float(2 * norm.sf(abs(est / se))) if se > 0 else np.nan
+    return {
+        "estimate": 100 * est,
+        "ci_low": 100 * (est - z * se),
+        "ci_high": 100 * (est + z * se),
+        "p": p,
+        "n": n,
+    }
+
+
+def _with_singleton_clusters(frame: pd.DataFrame) -> pd.Series:
+    """Consultant for participants; each non-participant is a cluster of one."""
+    return frame["consultant_id"].astype("object").where(
+        frame["participant"] == 1, "np_" + frame["person_id"].astype(str)
+    )
+
+
+def adjusted_risk_differences(frame: pd.DataFrame, outcome: str, alpha: float = 0.05) -> pd.DataFrame:
+    """Covariate-adjusted risk differences against the non-participants (pp).
+
+    ``adjusted risk difference``: robust (HC1) SEs, for participants and each arm vs
+    non-participants (each arm in its own model with the non-participants).
+    ``adjusted risk difference (consultant-clustered)``: participants vs non-participants with
+    SEs clustered by consultant (non-participants as clusters of one).
+    """
+    rows = []
+    masks = _contrast_masks(frame)
+    for contrast in ("participants vs non_participants", *(f"{a} vs non_participants" for a in ARMS)):
+        m1, m0 = masks[contrast]
+        sub = frame[m1 | m0].assign(treated=m1[m1 | m0].astype(int))
+        est = adjusted_risk_difference(sub, outcome, alpha=alpha)
+        rows.append({"contrast": contrast, **est, "method": "adjusted risk difference"})
+    sub = frame.assign(treated=frame["participant"], cluster=_with_singleton_clusters(frame))
+    est = adjusted_risk_difference(sub, outcome, cluster="cluster", alpha=alpha)
+    rows.append(
+        {
+            "contrast": "participants vs non_participants",
+            **est,
+            "method": "adjusted risk difference (consultant-clustered)",
+        }
+    )
+    return pd.DataFrame(rows).assign(outcome=outcome, scale="pp")
+
+
+def _design(frame: pd.DataFrame) -> pd.DataFrame:
+    """Numeric covariate columns for balance checks (dummies for every category)."""
+    x = pd.DataFrame(
+        {
+            "age": frame["age"].astype(float),
+            "benefit_years": frame["benefit_years"].astype(float),
+            "migration_background": frame["migration_background"].astype(float),
+            "female": (frame["sex"] == "female").astype(float),
+        }
+    )
+    for level in ("single", "single_parent", "couple", "couple_children"):
+        x[f"household_{level}"] = (frame["household"] == level).astype(float)
+    return x
+
+
+def propensity_weights(
+    frame: pd.DataFrame, treated: str = "participant", covariates: str = COVARIATES
+) -> pd.Series:
+    """ATT weights: 1 for the treated, p/(1-p) for the others (p from a logit on covariates).
+
+    The comparison group is reweighted to look like the participants on the baseline registry
+    covariates. Weights of the comparison group are rescaled to sum to its size.
+    """
+    import statsmodels.formula.api as smf
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = smf.logit(f"{treated} ~ {covariates} + C(duration_class)", frame).fit(
+            disp=0, maxiter=200
+        )
+    p = np.clip(res.predict(frame).to_numpy(float), 1e-6, 1 - 1e-6)
+    t = frame[treated].to_numpy(int) == 1
+    w = np.where(t, 1.0, p / (1 - p))
+    w[~t] *= (~t).sum() / w[~t].sum()
+    return pd.Series(w, index=frame.index, name="weight")
+
+
+def balance_table(frame: pd.DataFrame, weights: pd.Series, treated: str = "participant") -> pd.DataFrame:
+    """Standardised mean differences of the covariates before and after weighting.
+
+    SMD = (mean treated - mean comparison) / sqrt((var treated + var comparison) / 2), with the
+    unweighted variances in the denominator both times (Austin 2009), so only the numerator moves.
+    Returns ``covariate, label, mean_treated, mean_comparison, mean_comparison_weighted,
+    smd_before, smd_after``.
+    """
+    x = _design(frame)
+    t = frame[treated].to_numpy(int) == 1
+    w = weights.to_numpy(float)
+    rows = []
+    for col in x.columns:
+        v = x[col].to_numpy(float)
+        m1, m0 = v[t].mean(), v[~t].mean()
+        m0w = np.average(v[~t], weights=w[~t])
+        sd = np.sqrt((v[t].var(ddof=1) + v[~t].var(ddof=1)) / 2)
+        sd = sd if sd > 0 else np.nan
+        rows.append(
+            {
+                "covariate": col,
+                "label": COVARIATE_LABELS.get(col, col),
+                "mean_treated": m1,
+                "mean_comparison": m0,
+                "mean_comparison_weighted": m0w,
+                "smd_before": (m1 - m0) / sd,
+                "smd_after": (m1 - m0w) / sd,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def reweighted_risk_difference(
+    frame: pd.DataFrame, outcome: str, weights: pd.Series, treated: str = "participant", alpha: float = 0.05
+) -> dict[str, float]:
+    """Participants' share minus the propensity-reweighted comparison share (pp).
+
+    Weighted least squares of the outcome on ``treated`` (the coefficient equals the difference
+    of weighted means) with HC1 standard errors, treating the weights as fixed.
+    """
+    import statsmodels.api as sm
+
+    y = frame[outcome].to_numpy(float)
+    x = sm.add_constant(frame[treated].to_numpy(float))
+    res = sm.WLS(y, x, weights=weights.to_numpy(float)).fit(cov_type="HC1")
+    est, se = float(res.params[1]), float(res.bse[1])
+    z = _z(alpha)
+    return {
+        "estimate": 100 * est,
+        "ci_low": 100 * (est - z * se),
+        "ci_high": 100 * (est + z * se),
+        "p": float(res.pvalues[1]),
+        "n": len(frame),
+    }
+
+
+def reweighted_rows(
+    frame: pd.DataFrame, weights: pd.Series, alpha: float = 0.05
+) -> pd.DataFrame:
+    """Store rows ``reweighted risk difference`` (participants vs non-participants) per outcome."""
+    rows = [
+        {
+            "outcome": o,
+            "contrast": "participants vs non_participants",
+            **reweighted_risk_difference(frame, o, weights, alpha=alpha),
+            "method": "reweighted risk difference",
+            "scale": "pp",
+        }
+        for o in OUTCOMES
+    ]
+    return pd.DataFrame(rows)
+
+
+def level_rows(shares: pd.DataFrame, outcome: str) -> pd.DataFrame:
+    """Store rows ``<group> level`` (share with Wilson CI, scale ``share``) from ``group_shares``."""
+    return pd.DataFrame(
+        {
+            "outcome": outcome,
+            "contrast": shares["group"] + " level",
+            "estimate": shares["share"],
+            "ci_low": shares["ci_low"],
+            "ci_high": shares["ci_high"],
+            "p": np.nan,
+            "n": shares["n"],
+            "method": "share (Wilson)",
+            "scale": "share",
+        }
+    )
+
+
+def outflow_by_duration(frame: pd.DataFrame, outcome: str, alpha: float = 0.05) -> pd.DataFrame:
+    """Wilson shares per duration class and group (arms, all participants, non-participants)."""
+    parts = []
+    for cls in DURATION_CLASSES:
+        sub = frame[frame["duration_class"] == cls]
+        if sub.empty:
+            continue
+        parts.append(group_shares(sub, outcome, alpha).assign(duration_class=cls))
+    if not parts:
+        return pd.DataFrame()
+    out = pd.concat(parts, ignore_index=True)
+    return out.assign(outcome=outcome)
+
+
+def duration_contrasts(frame: pd.DataFrame, outcome: str, alpha: float = 0.05) -> pd.DataFrame:
+    """Participants vs non-participants within each duration class: unadjusted and adjusted (pp)."""
+    rows = []
+    for cls in DURATION_CLASSES:
+        sub = frame[frame["duration_class"] == cls]
+        t, c = sub["participant"] == 1, sub["participant"] == 0
+        y = sub[outcome]
+        raw = risk_difference(int(y[t].sum()), int(t.sum()), int(y[c].sum()), int(c.sum()), alpha)
+        adj = adjusted_risk_difference(sub.assign(treated=sub["participant"]), outcome, alpha=alpha)
+        for method, est in (("risk difference", raw), ("adjusted risk difference", adj)):
+            rows.append(
+                {"duration_class": cls, "method": method, "n_participants": int(t.sum()),
+                 "n_non_participants": int(c.sum()), **est}  # fmt: skip
+            )
+    return pd.DataFrame(rows).assign(outcome=outcome)
+
+
+def consultant_variance(frame: pd.DataFrame, outcome: str) -> dict[str, float]:
+    """How much of the outflow variation among participants the consultant explains.
+
+    Two linear probability models among participants: outcome on arm and baseline covariates
+    (incl. education), and the same plus consultant dummies. Returns ``r2_without, r2_with``,
+    adjusted R-squared of both, the F-test p-value of the consultant dummies, ``n`` and
+    ``n_consultants``.
+    """
+    import statsmodels.formula.api as smf
+    from statsmodels.stats.anova import anova_lm
+
+    cols = [outcome, "arm", "consultant_id", "education", "age", "sex", "household",
+            "migration_background", "benefit_years"]  # fmt: skip
+    data = _clean(frame[frame["participant"] == 1], cols)
+    data = data.assign(arm=data["arm"].astype(str), education=data["education"].astype(str))
+    k = data["consultant_id"].nunique()
+    base = f"{outcome} ~ C(arm) + C(education) + {COVARIATES}"
+    out = {"n": len(data), "n_consultants": k}
+    if len(data) < 20 or k < 2:
+        return {**out, "r2_without": np.nan, "r2_with": np.nan, "adj_r2_without": np.nan,
+                "adj_r2_with": np.nan, "p": np.nan}  # fmt: skip
+    m0 = smf.ols(base, data).fit()
+    m1 = smf.ols(f"{base} + C(consultant_id)", data).fit()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        p = float(anova_lm(m0, m1)["Pr(>F)"].iloc[1])
+    return {**out, "r2_without": m0.rsquared, "r2_with": m1.rsquared,
+            "adj_r2_without": m0.rsquared_adj, "adj_r2_with": m1.rsquared_adj, "p": p}  # fmt: skip
+
+
+def clustered_arm_contrasts(frame: pd.DataFrame, outcome: str, alpha: float = 0.05) -> pd.DataFrame:
+    """Arm vs regular-service differences (pp) with SEs clustered by consultant.
+
+    Linear probability model among participants (outcome on arm dummies), cluster-robust SEs
+    with a t reference distribution on (number of consultants - 1) degrees of freedom; beside
+    it the same model with HC1 SEs, to show what clustering changes.
+    """
+    import statsmodels.formula.api as smf
+
+    data = _clean(frame[frame["participant"] == 1], [outcome, "arm", "consultant_id"])
+    data = data.assign(arm=data["arm"].astype(str))
+    rows = []
+    if data["arm"].nunique() < 2 or data["consultant_id"].nunique() < 2:
+        return pd.DataFrame(columns=STORE_COLUMNS)
+    formula = f"{outcome} ~ C(arm, Treatment(reference='regulier'))"
+    groups = pd.factorize(data["consultant_id"])[0]
+    fits = {
+        "risk difference (robust LPM)": smf.ols(formula, data).fit(cov_type="HC1"),
+        "risk difference (consultant-clustered LPM)": smf.ols(formula, data).fit(
+            cov_type="cluster", cov_kwds={"groups": groups}, use_t=True
+        ),
+    }
+    for method, res in fits.items():
+        ci = res.conf_int(alpha=alpha)
+        for arm in ("eigen_regie", "intensief"):
+            name = f"C(arm, Treatment(reference='regulier'))[T.{arm}]"
+            if name not in res.params.index:
+                continue
+            n = int(data["arm"].isin([arm, "regulier"]).sum())
+            rows.append(
+                {"outcome": outcome, "contrast": f"{arm} vs regulier",
+                 "estimate": 100 * res.params[name], "ci_low": 100 * ci.loc[name, 0],
+                 "ci_high": 100 * ci.loc[name, 1], "p": float(res.pvalues[name]), "n": n,
+                 "method": method, "scale": "pp"}  # fmt: skip
+            )
+    return pd.DataFrame(rows)
+
+
+def consultant_mix(frame: pd.DataFrame) -> pd.DataFrame:
+    """Participants per consultant and arm, and the share of each consultant's clients in the
+    consultant's largest arm."""
+    part = frame[frame["participant"] == 1]
+    tab = pd.crosstab(part["consultant_id"], part["arm"]).reindex(columns=list(ARMS), fill_value=0)
+    tab["total"] = tab.sum(axis=1)
+    tab["main_arm_share"] = tab[list(ARMS)].max(axis=1) / tab["total"]
+    return tab.reset_index()
+
+
+def did_receipt(frame: pd.DataFrame, alpha: float = 0.05) -> dict[str, float]:
+    """Difference-in-differences of monthly benefit receipt, participants vs non-participants (pp).
+
+    Per person the change = share of months on benefit after the index month (within the
+    window) minus the share in the months before it; the DiD is the difference of mean changes,
+    from an OLS of the change on ``participant`` with HC1 SEs (equivalent to a two-way fixed
+    effects DiD with person-clustered SEs on a balanced panel). Also returns the four means.
+    """
+    import statsmodels.formula.api as smf
+
+    data = frame[(frame["n_pre"] > 0) & (frame["n_post"] > 0)].copy()
+    data["change"] = data["post_receipt"].astype(float) - data["pre_receipt"].astype(float)
+    n = len(data)
+    means = data.groupby("participant")[["pre_receipt", "post_receipt"]].mean()
+    if data["participant"].nunique() < 2:
+        return {**_nan_row(n)}
+    res = smf.ols("change ~ participant", data).fit(cov_type="HC1")
+    ci = res.conf_int(alpha=alpha).loc["participant"]
+    return {
+        "estimate": 100 * float(res.params["participant"]),
+        "ci_low": 100 * float(ci.iloc[0]),
+        "ci_high": 100 * float(ci.iloc[1]),
+        "p": float(res.pvalues["participant"]),
+        "n": n,
+        "pre_participants": float(means.loc[1, "pre_receipt"]),
+        "post_participants": float(means.loc[1, "post_receipt"]),
+        "pre_non_participants": float(means.loc[0, "pre_receipt"]),
+        "post_non_participants": float(means.loc[0, "post_receipt"]),
+    }
+
+
+def event_study(monthly: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
+    """Monthly gap in benefit receipt, participants minus non-participants, relative to the
+    reference month (pp), from the aggregates of ``registry_queries.monthly_receipt``.
+
+    gap_k = mean(y_k - y_ref | participants) - mean(y_k - y_ref | non-participants), with a
+    Welch (unequal-variance) normal CI. Also returns the raw receipt shares per group.
+    """
+    p = monthly[monthly["group"] == "participants"].set_index("k")
+    c = monthly[monthly["group"] == "non_participants"].set_index("k")
+    ks = p.index.intersection(c.index)
+    p, c = p.loc[ks], c.loc[ks]
+    gap = p["d_mean"] - c["d_mean"]
+    se = np.sqrt(p["d_var"].fillna(0) / p["d_n"] + c["d_var"].fillna(0) / c["d_n"])
+    z = _z(alpha)
+    return pd.DataFrame(
+        {
+            "k": ks.astype(int),
+            "gap": 100 * gap.to_numpy(float),
+            "ci_low": 100 * (gap - z * se).to_numpy(float),
+            "ci_high": 100 * (gap + z * se).to_numpy(float),
+            "share_participants": p["share"].to_numpy(float),
+            "share_non_participants": c["share"].to_numpy(float),
+            "n_participants": p["n"].to_numpy(int),
+            "n_non_participants": c["n"].to_numpy(int),
+        }
+    ).reset_index(drop=True)
+
+
+def store_rows(*frames: pd.DataFrame) -> pd.DataFrame:
+    """Concatenate estimate frames into results-store rows, dropping non-estimable ones."""
+    out = pd.concat([f.reindex(columns=STORE_COLUMNS) for f in frames if len(f)], ignore_index=True)
+    return out[np.isfinite(out["estimate"].astype(float))].reset_index(drop=True)

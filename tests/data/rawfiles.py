@@ -1,0 +1,99 @@
+"""Build raw-data folders from a cohort, in the formats a municipality might deliver."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from trustexp.data import codebook
+from trustexp.data.cohort import Cohort
+
+
+def _first_alias(table: str, column: str) -> str:
+    aliases = codebook.column_spec(table, column).get("aliases", [])
+    return str(aliases[0]) if aliases else column
+
+
+def _level_code(table: str, column: str) -> dict:
+    spec = codebook.column_spec(table, column)
+    return {k: str(v["codes"][0]) for k, v in spec["levels"].items()}
+
+
+def plain_frames(cohort: Cohort) -> dict[str, pd.DataFrame]:
+    """Canonical frames with object-typed cells, ready to be written as text."""
+    return {t: cohort.table(t).copy() for t in codebook.TABLES}
+
+
+def write_csv(cohort: Cohort, folder: Path, dutch: bool = False) -> Path:
+    """Canonical CSV (``,``, UTF-8) or a Dutch export (``;``, decimal comma, cp1252, Dutch names/codes)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for table in codebook.TABLES:
+        df = cohort.table(table).copy()
+        if dutch:
+            for col, spec in codebook.columns(table).items():
+                kind = spec["type"]
+                if kind == "category":
+                    df[col] = df[col].astype(object).map(_level_code(table, col))
+                elif kind == "bool":
+                    df[col] = df[col].astype(object).map({True: "ja", False: "nee"})
+                elif kind in ("date", "month"):
+                    df[col] = pd.to_datetime(df[col]).dt.strftime("%d-%m-%Y")
+                elif kind == "float":
+                    df[col] = df[col].map(lambda v: "" if pd.isna(v) else f"{v:.2f}".replace(".", ","))
+            df = df.rename(columns={c: _first_alias(table, c) for c in df.columns})
+            df.to_csv(folder / f"{table}.csv", sep=";", index=False, encoding="cp1252")
+        else:
+            df.to_csv(folder / f"{table}.csv", index=False, date_format="%Y-%m-%d")
+    return folder
+
+
+def write_parquet(cohort: Cohort, folder: Path) -> Path:
+    """One Parquet file per table, canonical names."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for table in codebook.TABLES:
+        cohort.table(table).to_parquet(folder / f"{table}.parquet", index=False)
+    return folder
+
+
+def write_sav(cohort: Cohort, folder: Path) -> Path:
+    """SPSS files with Dutch names, numeric codes and value labels (pyreadstat.write_sav)."""
+    import pyreadstat
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for table in codebook.TABLES:
+        df = cohort.table(table).copy()
+        value_labels = {}
+        for col, spec in codebook.columns(table).items():
+            kind = spec["type"]
+            if kind == "category":
+                levels = codebook.levels(table, col)
+                codes = {lvl: float(i + 1) for i, lvl in enumerate(levels)}
+                df[col] = df[col].astype(object).map(codes).astype(float)
+                value_labels[_first_alias(table, col)] = {
+                    float(i + 1): spec["levels"][lvl]["nl"] for i, lvl in enumerate(levels)
+                }
+            elif kind == "bool":
+                df[col] = df[col].astype("float64")
+            elif kind in ("int", "float"):
+                df[col] = df[col].astype("float64")
+            elif kind in ("id", "string"):
+                df[col] = df[col].astype(object).where(df[col].notna(), "")
+            elif kind in ("date", "month"):
+                df[col] = pd.to_datetime(df[col])
+        df = df.rename(columns={c: _first_alias(table, c) for c in df.columns})
+        pyreadstat.write_sav(df, str(folder / f"{table}.sav"), variable_value_labels=value_labels)
+    return folder
+
+
+def assert_same_cohort(a: Cohort, b: Cohort) -> None:
+    """The five tables are equal (values and dtypes), floats to 2 decimals."""
+    for table in codebook.TABLES:
+        x, y = a.table(table), b.table(table)
+        assert list(x.columns) == list(y.columns), table
+        for col in x.columns:
+            if x[col].dtype == "float64":
+                np.testing.assert_allclose(x[col].to_numpy(), y[col].to_numpy(), atol=0.006, err_msg=f"{table}.{col}")
+            else:
+                pd.testing.assert_series_equal(x[col], y[col], check_names=False, obj=f"{table}.{col}")
