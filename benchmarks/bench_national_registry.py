@@ -36,7 +36,12 @@ def one_run(params_file: str, people: int) -> tuple[float, float, float, int]:
     out = Path(tempfile.mkdtemp(prefix="bench-national-")) / "cohort"
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     t = time.perf_counter()
-    res = subprocess.run([sys.executable, "-c", CHILD, params_file, str(out), str(people)], capture_output=True, text=True, check=True)
+    res = subprocess.run(
+        [sys.executable, "-c", CHILD, params_file, str(out), str(people)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     wall = time.perf_counter() - t
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # max over children so far (KB)
     size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())

@@ -13,7 +13,12 @@ def make_params(**overrides) -> Params:
         "name": "test",
         "municipality": "Oss",
         "seed": 7,
-        "cohort": {"n_participants": 60, "n_non_participants": 90, "months_before": 3, "follow_up_months": 24},
+        "cohort": {
+            "n_participants": 60,
+            "n_non_participants": 90,
+            "months_before": 3,
+            "follow_up_months": 24,
+        },
     }
     raw.update(overrides)
     return params_from_dict(raw, "<test>")

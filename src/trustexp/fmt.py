@@ -7,6 +7,7 @@ book formats a percentage, a p-value or a confidence interval the same way every
 from __future__ import annotations
 
 import math
+import re
 
 
 def _bad(x: float | None) -> bool:
@@ -65,3 +66,29 @@ def estimate_with_ci(est: float, low: float, high: float, scale: str = "points")
     if scale == "pp":
         return f"{pp(est)} (95% CI {ci(low, high, scale='pp')})"
     return f"{num(est)} (95% CI {ci(low, high)})"
+
+
+# Dutch notation (for the Samenvatting): decimal comma, thousands point, "procentpunt".
+
+_NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
+
+
+def nl(text: str) -> str:
+    """Dutch notation of text formatted by this module: ``nl("12,345.6") == "12.345,6"``.
+
+    Inside a CI the list comma becomes a semicolon: ``nl("[0.10, 0.74]") == "[0,10; 0,74]"``.
+    """
+    swapped = _NUMBER.sub(lambda m: m.group().translate(str.maketrans(",.", ".,")), text)
+    return re.sub(r"\[([^\[\]]*?), ([^\[\]]*?)\]", r"[\1; \2]", swapped)
+
+
+def pp_nl(diff_pp: float | None, decimals: int = 1, signed: bool = False) -> str:
+    """A difference of shares in Dutch: ``pp_nl(9.04) == "9,0 procentpunt"``."""
+    return "n.b." if _bad(diff_pp) else f"{nl(num(diff_pp, decimals, signed))} procentpunt"
+
+
+def estimate_with_ci_nl(est: float, low: float, high: float, scale: str = "points") -> str:
+    """``"9,3 procentpunt (95%-BI [4,1; 14,5])"`` or ``"0,42 (95%-BI [0,10; 0,74])"``."""
+    if scale == "pp":
+        return f"{pp_nl(est)} (95%-BI {nl(ci(low, high, scale='pp'))})"
+    return f"{nl(num(est))} (95%-BI {nl(ci(low, high))})"

@@ -41,7 +41,9 @@ def write_csv(cohort: Cohort, folder: Path, dutch: bool = False) -> Path:
                 elif kind in ("date", "month"):
                     df[col] = pd.to_datetime(df[col]).dt.strftime("%d-%m-%Y")
                 elif kind == "float":
-                    df[col] = df[col].map(lambda v: "" if pd.isna(v) else f"{v:.2f}".replace(".", ","))
+                    df[col] = df[col].map(
+                        lambda v: "" if pd.isna(v) else f"{v:.2f}".replace(".", ",")
+                    )
             df = df.rename(columns={c: _first_alias(table, c) for c in df.columns})
             df.to_csv(folder / f"{table}.csv", sep=";", index=False, encoding="cp1252")
         else:
@@ -94,6 +96,10 @@ def assert_same_cohort(a: Cohort, b: Cohort) -> None:
         assert list(x.columns) == list(y.columns), table
         for col in x.columns:
             if x[col].dtype == "float64":
-                np.testing.assert_allclose(x[col].to_numpy(), y[col].to_numpy(), atol=0.006, err_msg=f"{table}.{col}")
+                np.testing.assert_allclose(
+                    x[col].to_numpy(), y[col].to_numpy(), atol=0.006, err_msg=f"{table}.{col}"
+                )
             else:
-                pd.testing.assert_series_equal(x[col], y[col], check_names=False, obj=f"{table}.{col}")
+                pd.testing.assert_series_equal(
+                    x[col], y[col], check_names=False, obj=f"{table}.{col}"
+                )

@@ -8,15 +8,25 @@ from trustexp.data import codebook
 from trustexp.data.truth import OUTCOME_KEYS
 
 PUBLISHED_SOURCES = {
-    "info_note_2020", "article_oss", "bd_2020", "report_oss_312", "report_oss_45", "report_oss_health",
-    "report_oss", "report_apeldoorn_312", "regioplan_ladder", "cbs_mhi5",
+    "info_note_2020",
+    "article_oss",
+    "bd_2020",
+    "report_oss_312",
+    "report_oss_45",
+    "report_oss_health",
+    "report_oss",
+    "report_apeldoorn_312",
+    "regioplan_ladder",
+    "cbs_mhi5",
 }
 
 
 def test_labels_and_level_labels_in_both_languages():
     assert codebook.label("participants", "arm", "nl") == "Experimentgroep (loting)"
     assert codebook.level_labels("participants", "arm") == {
-        "eigen_regie": "Self-direction", "intensief": "Intensive tailored support", "regulier": "Regular service (control)",
+        "eigen_regie": "Self-direction",
+        "intensief": "Intensive tailored support",
+        "regulier": "Regular service (control)",
     }
     assert codebook.level_labels("participants", "arm", "nl")["eigen_regie"] == "Eigen regie"
     assert codebook.level_labels("survey", "ladder")[6] == "Paid work"
@@ -39,10 +49,15 @@ def test_no_alias_maps_onto_two_columns_of_a_table():
 
 def test_codebook_table_has_the_appendix_columns_and_every_source_is_published():
     table = codebook.codebook_table()
-    assert {"table", "column", "label_en", "label_nl", "type", "unit", "allowed", "source"} <= set(table.columns)
+    assert {"table", "column", "label_en", "label_nl", "type", "unit", "allowed", "source"} <= set(
+        table.columns
+    )
     assert len(table) == sum(len(codebook.columns(t)) for t in codebook.TABLES)
     assert set(table["source"]) - {""} <= PUBLISHED_SOURCES
-    assert "Self-direction" in table.set_index(["table", "column"]).loc[("participants", "arm"), "allowed"]
+    assert (
+        "Self-direction"
+        in table.set_index(["table", "column"]).loc[("participants", "arm"), "allowed"]
+    )
 
 
 def test_every_outcome_key_is_defined():

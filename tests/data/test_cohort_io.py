@@ -21,7 +21,9 @@ def test_write_then_read_gives_the_same_cohort(small_params, tmp_path):
     assert back.registry_path.endswith("registry/*.parquet") and back.seed == 7
 
 
-def test_manifest_is_byte_stable_for_the_same_seed_and_lists_hashes_and_rows(small_params, tmp_path):
+def test_manifest_is_byte_stable_for_the_same_seed_and_lists_hashes_and_rows(
+    small_params, tmp_path
+):
     a = prepare(small_params, tmp_path / "a")
     b = prepare(small_params, tmp_path / "b")
     assert (a / "manifest.json").read_bytes() == (b / "manifest.json").read_bytes()
@@ -34,7 +36,9 @@ def test_manifest_is_byte_stable_for_the_same_seed_and_lists_hashes_and_rows(sma
     assert (other / "manifest.json").read_bytes() != (a / "manifest.json").read_bytes()
 
 
-def test_prepare_skips_when_params_and_code_are_unchanged_and_redoes_when_changed(small_params, tmp_path):
+def test_prepare_skips_when_params_and_code_are_unchanged_and_redoes_when_changed(
+    small_params, tmp_path
+):
     dest = prepare(small_params, tmp_path)
     stamp = (dest / "manifest.json").stat().st_mtime_ns
     assert prepare(small_params, tmp_path) == dest

@@ -22,7 +22,12 @@ def tiny():
     return generate(
         make_params(
             seed=3,
-            cohort={"n_participants": 30, "n_non_participants": 30, "months_before": 1, "follow_up_months": 6},
+            cohort={
+                "n_participants": 30,
+                "n_non_participants": 30,
+                "months_before": 1,
+                "follow_up_months": 6,
+            },
         )
     )
 
@@ -38,7 +43,18 @@ def test_csv_round_trip(tiny, csv_dir):
 
 def test_dutch_spreadsheet_export_round_trip(tiny, tmp_path):
     """';' separator, decimal comma, cp1252, Dutch column names and codes (1/2/3, ja/nee, dd-mm-yyyy)."""
-    cohort = generate(make_params(seed=3, municipality="Súdwest-Fryslân", cohort={"n_participants": 30, "n_non_participants": 30, "months_before": 1, "follow_up_months": 6}))
+    cohort = generate(
+        make_params(
+            seed=3,
+            municipality="Súdwest-Fryslân",
+            cohort={
+                "n_participants": 30,
+                "n_non_participants": 30,
+                "months_before": 1,
+                "follow_up_months": 6,
+            },
+        )
+    )
     folder = write_csv(cohort, tmp_path / "raw", dutch=True)
     head = (folder / "participants.csv").read_bytes().splitlines()[0]
     assert b"persoonsnummer;gemeente;groep" in head
@@ -66,7 +82,9 @@ def test_validate_dir_summarises_a_valid_folder(csv_dir):
     assert "all five tables are valid" in validate_dir(csv_dir)
 
 
-def test_prepare_raw_writes_canonical_parquet_and_is_a_no_op_when_unchanged(tiny, csv_dir, tmp_path):
+def test_prepare_raw_writes_canonical_parquet_and_is_a_no_op_when_unchanged(
+    tiny, csv_dir, tmp_path
+):
     root = tmp_path
     params = make_params(data={"source": "raw", "raw_dir": "raw"})
     dest = prepare(params, root)
@@ -162,7 +180,12 @@ CORRUPTIONS = {
         ["population.csv", "'sex'", "must not be empty", "rows 3"],
     ),
     "exit reason while on benefit": (
-        ("registry", lambda df: df.assign(exit_reason=["other"] + list(df["exit_reason"].iloc[1:])).assign(on_benefit=["True"] + list(df["on_benefit"].iloc[1:]))),
+        (
+            "registry",
+            lambda df: df.assign(exit_reason=["other"] + list(df["exit_reason"].iloc[1:])).assign(
+                on_benefit=["True"] + list(df["on_benefit"].iloc[1:])
+            ),
+        ),
         ["registry.csv", "'exit_reason'", "exit reason in a month on benefit", "rows 1", "'other'"],
     ),
     "answers on a non-response row": (
@@ -198,20 +221,29 @@ def test_lottery_date_after_survey_date_is_refused(csv_dir):
     s = pd.read_csv(csv_dir / "survey.csv", dtype=str, keep_default_na=False)
     row = _first_row(s, completed="True", wave="0")
     _edit(csv_dir, "survey", _set("survey", row, "response_date", "2016-01-05")[1])
-    with pytest.raises(InvalidData, match=rf"survey.csv: column 'response_date': response before the lottery date; rows {row}; values seen: '2016-01-05 before lottery 2017-04-01'"):
+    with pytest.raises(
+        InvalidData,
+        match=rf"survey.csv: column 'response_date': response before the lottery date; rows {row}; values seen: '2016-01-05 before lottery 2017-04-01'",
+    ):
         load_raw(csv_dir)
 
 
 def test_consultant_rating_someone_elses_client_is_refused(csv_dir):
     row, other = _consultant_row_of_other_client(csv_dir)
     _edit(csv_dir, "survey", _set("survey", row, "rater_id", other)[1])
-    with pytest.raises(InvalidData, match=rf"survey.csv: column 'rater_id': a consultant rated someone else's client; rows {row}; values seen: '{other} rated"):
+    with pytest.raises(
+        InvalidData,
+        match=rf"survey.csv: column 'rater_id': a consultant rated someone else's client; rows {row}; values seen: '{other} rated",
+    ):
         load_raw(csv_dir)
 
 
 def test_registry_months_not_contiguous_is_refused(csv_dir):
     _edit(csv_dir, "registry", lambda df: df.drop(index=2).reset_index(drop=True))
-    with pytest.raises(InvalidData, match=r"registry.csv: column 'month': months not contiguous per person \(a month is missing\); rows 3; values seen: 'P0000001: 2017-04 -> 2017-06'"):
+    with pytest.raises(
+        InvalidData,
+        match=r"registry.csv: column 'month': months not contiguous per person \(a month is missing\); rows 3; values seen: 'P0000001: 2017-04 -> 2017-06'",
+    ):
         load_raw(csv_dir)
 
 
@@ -231,13 +263,18 @@ def test_header_only_file_is_refused(csv_dir):
 def test_wrong_delimiter_is_refused(csv_dir):
     path = csv_dir / "population.csv"
     path.write_text(path.read_text().replace(",", ":"))
-    with pytest.raises(InvalidData, match=r"population.csv: only one column found .*wrong delimiter"):
+    with pytest.raises(
+        InvalidData, match=r"population.csv: only one column found .*wrong delimiter"
+    ):
         load_raw(csv_dir)
 
 
 def test_missing_file_is_refused(csv_dir):
     (csv_dir / "registry.csv").unlink()
-    with pytest.raises(InvalidData, match=r"registry.\*: file missing; expected one of registry.csv, registry.parquet, registry.sav"):
+    with pytest.raises(
+        InvalidData,
+        match=r"registry.\*: file missing; expected one of registry.csv, registry.parquet, registry.sav",
+    ):
         load_raw(csv_dir)
 
 

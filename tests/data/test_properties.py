@@ -18,29 +18,55 @@ from trustexp.errors import InvalidData
 @settings(max_examples=8, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), n=st.integers(30, 90), n_non=st.integers(30, 60))
 def test_generator_is_valid_for_any_seed_and_size(seed, n, n_non):
-    cohort = generate(make_params(seed=seed, cohort={"n_participants": n, "n_non_participants": n_non, "months_before": 1, "follow_up_months": 6}))
+    cohort = generate(
+        make_params(
+            seed=seed,
+            cohort={
+                "n_participants": n,
+                "n_non_participants": n_non,
+                "months_before": 1,
+                "follow_up_months": 6,
+            },
+        )
+    )
     validate_cohort(cohort)
     counts = cohort.participants["arm"].value_counts()
     assert counts.sum() == n and counts.max() - counts.min() <= 1
 
 
-_BASE = generate(make_params(seed=5, cohort={"n_participants": 30, "n_non_participants": 30, "months_before": 1, "follow_up_months": 6}))
+_BASE = generate(
+    make_params(
+        seed=5,
+        cohort={
+            "n_participants": 30,
+            "n_non_participants": 30,
+            "months_before": 1,
+            "follow_up_months": 6,
+        },
+    )
+)
 _CELLS = st.one_of(
     st.text(max_size=12),
-    st.integers(-10**6, 10**6).map(str),
+    st.integers(-(10**6), 10**6).map(str),
     st.floats(allow_nan=True, allow_infinity=True).map(str),
-    st.sampled_from(["", "ja", "nee", "3", "2017-04-01", "31-02-2017", "eigen regie", ";", '"', "NaN"]),
+    st.sampled_from(
+        ["", "ja", "nee", "3", "2017-04-01", "31-02-2017", "eigen regie", ";", '"', "NaN"]
+    ),
 )
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     table=st.sampled_from(codebook.TABLES),
     column_pick=st.integers(0, 50),
     row_pick=st.integers(0, 10_000),
     value=_CELLS,
 )
-def test_load_raw_raises_nothing_but_invalid_data(tmp_path_factory, table, column_pick, row_pick, value):
+def test_load_raw_raises_nothing_but_invalid_data(
+    tmp_path_factory, table, column_pick, row_pick, value
+):
     folder = write_csv(_BASE, tmp_path_factory.mktemp("raw"))
     path = folder / f"{table}.csv"
     df = pd.read_csv(path, dtype=str, keep_default_na=False)

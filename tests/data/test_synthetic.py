@@ -46,7 +46,11 @@ def test_survey_has_a_row_per_person_wave_and_respondent_with_nulls_for_non_resp
     s = cohort.survey
     assert len(s) == 60 * 3 * 2
     missing = s[~s["completed"]]
-    assert len(missing) > 0 and missing["wellbeing"].isna().all() and missing["response_date"].isna().all()
+    assert (
+        len(missing) > 0
+        and missing["wellbeing"].isna().all()
+        and missing["response_date"].isna().all()
+    )
     resp = s[s["respondent"] == "participant"].groupby("wave")["completed"].mean()
     assert resp[0] > resp[2]
     cons = s[s["respondent"] == "consultant"]
@@ -83,7 +87,13 @@ def test_non_participants_are_older_with_longer_benefit_durations():
 
 def test_national_scale_streams_registry_to_parquet_files_and_matches_in_memory(tmp_path):
     params = make_params(
-        cohort={"n_participants": 60, "comparison": "national", "national_people": 1500, "national_months": 24, "months_before": 3}
+        cohort={
+            "n_participants": 60,
+            "comparison": "national",
+            "national_people": 1500,
+            "national_months": 24,
+            "months_before": 3,
+        }
     )
     folder = write_synthetic(params, tmp_path / "nat")
     from trustexp.data.cohort import read_cohort
@@ -101,7 +111,9 @@ def test_national_scale_streams_registry_to_parquet_files_and_matches_in_memory(
 
 @pytest.mark.parametrize("window", [6, 24])
 def test_outflow_flags_count_exits_after_the_index_month_within_the_window(window):
-    pop = pd.DataFrame({"person_id": ["a", "b", "c"], "index_date": pd.to_datetime(["2017-04-01"] * 3)})
+    pop = pd.DataFrame(
+        {"person_id": ["a", "b", "c"], "index_date": pd.to_datetime(["2017-04-01"] * 3)}
+    )
     reg = pd.DataFrame(
         {
             "person_id": ["a", "b", "c"],
@@ -112,3 +124,29 @@ def test_outflow_flags_count_exits_after_the_index_month_within_the_window(windo
     flags = outflow_flags(pop, reg, window).set_index("person_id")
     assert flags.loc["a", "outflow_full"] and not flags.loc["c", "outflow_any"]
     assert flags.loc["b", "outflow_any"] == (window >= 7) and not flags.loc["b", "outflow_full"]
+
+
+def test_on_disk_registry_with_a_missing_month_is_refused_naming_the_file(tmp_path):
+    import pyarrow.parquet as pq
+
+    from trustexp.data.cohort import read_cohort
+    from trustexp.errors import InvalidData
+
+    params = make_params(
+        cohort={
+            "n_participants": 30,
+            "comparison": "national",
+            "national_people": 1000,
+            "national_months": 12,
+            "months_before": 1,
+        }
+    )
+    folder = write_synthetic(params, tmp_path / "nat")
+    part = folder / "registry" / "part-00001.parquet"
+    table = pq.read_table(part)
+    pq.write_table(table.take([i for i in range(table.num_rows) if i != 3]), part)
+    cohort = read_cohort(folder, load_registry=False)
+    with pytest.raises(
+        InvalidData, match=r"part-00001.parquet: column 'month': months not contiguous per person"
+    ):
+        validate_cohort(cohort)

@@ -25,11 +25,20 @@ def _estimates(seed: int) -> dict[str, float]:
     params = make_params(
         seed=seed,
         truth=TRUTH,
-        cohort={"n_participants": 240, "n_non_participants": 480, "months_before": 1, "follow_up_months": 24},
+        cohort={
+            "n_participants": 240,
+            "n_non_participants": 480,
+            "months_before": 1,
+            "follow_up_months": 24,
+        },
     )
     c = generate(params)
     flags = outflow_flags(c.population, c.registry, 24)
-    g = c.population[["person_id"]].merge(c.participants[["person_id", "arm"]], how="left").merge(flags)
+    g = (
+        c.population[["person_id"]]
+        .merge(c.participants[["person_id", "arm"]], how="left")
+        .merge(flags)
+    )
     g["arm"] = g["arm"].astype(object).fillna("non")
     share = g.groupby("arm")[["outflow_full", "outflow_any"]].mean()
     s = c.survey[(c.survey["respondent"] == "participant") & c.survey["completed"]]
@@ -37,12 +46,21 @@ def _estimates(seed: int) -> dict[str, float]:
     w2 = s[s["wave"] == 2].groupby("arm", observed=True)[["wellbeing", "contacts"]].mean()
     reg = s[s["arm"] == "regulier"].groupby("wave")["social_trust"].mean()
     return {
-        "participation outflow_full": share.loc["regulier", "outflow_full"] - share.loc["non", "outflow_full"],
-        "participation outflow_any": share.loc["regulier", "outflow_any"] - share.loc["non", "outflow_any"],
-        "eigen_regie outflow_full": share.loc["eigen_regie", "outflow_full"] - share.loc["regulier", "outflow_full"],
-        "eigen_regie wellbeing": float(w2.loc["eigen_regie", "wellbeing"] - w2.loc["regulier", "wellbeing"]),
-        "eigen_regie contacts": float(w2.loc["eigen_regie", "contacts"] - w2.loc["regulier", "contacts"]),
-        "intensief contacts": float(w2.loc["intensief", "contacts"] - w2.loc["regulier", "contacts"]),
+        "participation outflow_full": share.loc["regulier", "outflow_full"]
+        - share.loc["non", "outflow_full"],
+        "participation outflow_any": share.loc["regulier", "outflow_any"]
+        - share.loc["non", "outflow_any"],
+        "eigen_regie outflow_full": share.loc["eigen_regie", "outflow_full"]
+        - share.loc["regulier", "outflow_full"],
+        "eigen_regie wellbeing": float(
+            w2.loc["eigen_regie", "wellbeing"] - w2.loc["regulier", "wellbeing"]
+        ),
+        "eigen_regie contacts": float(
+            w2.loc["eigen_regie", "contacts"] - w2.loc["regulier", "contacts"]
+        ),
+        "intensief contacts": float(
+            w2.loc["intensief", "contacts"] - w2.loc["regulier", "contacts"]
+        ),
         "regulier social_trust wave 2 vs 0": float(reg.loc[2] - reg.loc[0]),
     }
 
@@ -70,4 +88,6 @@ def test_mean_estimate_over_seeds_is_within_three_standard_errors_of_the_truth(e
     values = estimates[key].to_numpy()
     se = values.std(ddof=1) / np.sqrt(len(values))
     truth = _truth_values()[key]
-    assert abs(values.mean() - truth) < 3 * se + 1e-9, f"{key}: mean {values.mean():.4f}, truth {truth}, se {se:.4f}"
+    assert abs(values.mean() - truth) < 3 * se + 1e-9, (
+        f"{key}: mean {values.mean():.4f}, truth {truth}, se {se:.4f}"
+    )

@@ -6,7 +6,7 @@ import pandas as pd
 
 from trustexp.charts import group_label, group_scale
 
-WAVE_LABELS = {0: "Start", 1: "After one year", 2: "After two years"}
+WAVE_LABELS = {0: "Start", 1: "After 1 year", 2: "After 2 years"}
 ITEM_LABELS = {
     "ladder": "Participation ladder (rung 1-6)",
     "wellbeing": "Life satisfaction (0-10)",
@@ -62,7 +62,7 @@ def gap_by_arm_chart(by_arm_wave: pd.DataFrame, threshold: int = 1):
             .mark_rule(color="#444", strokeDash=[4, 3])
             .encode(y="y:Q")
         )
-        panels.append((zero + bars + dots).properties(width=280, height=260, title=_item(item)))
+        panels.append((zero + bars + dots).properties(width=320, height=260, title=_item(item)))
     return alt.hconcat(*panels).properties(
         title=alt.Title(
             "How much more positive the consultant is than the participant",

@@ -38,7 +38,8 @@ def trajectory_chart(
         group=data["arm"].map(group_label),
         wave_label=data["wave"].map(WAVE_LABELS),
         # offset arms a little along x so that CI bars do not overlap
-        x=data["wave"] + data["arm"].map({"eigen_regie": -0.08, "intensief": 0.0, "regulier": 0.08}),
+        x=data["wave"]
+        + data["arm"].map({"eigen_regie": -0.08, "intensief": 0.0, "regulier": 0.08}),
     )
     if domain is None and len(data):
         lo, hi = data["ci_low"].min(), data["ci_high"].max()
@@ -58,7 +59,9 @@ def trajectory_chart(
         alt.Tooltip("n_text:N", title="n (people answering)"),
     ]
     base = alt.Chart(data)
-    lines = base.mark_line(strokeWidth=2).encode(x=x, y=alt.Y("mean:Q", scale=y_scale), color=colour)
+    lines = base.mark_line(strokeWidth=2).encode(
+        x=x, y=alt.Y("mean:Q", scale=y_scale), color=colour
+    )
     bars = base.mark_rule(strokeWidth=2).encode(
         x=x, y=alt.Y("ci_low:Q", scale=y_scale, title=f"Mean {unit} (95% CI)"), y2="ci_high:Q",
         color=colour, tooltip=tooltip,
@@ -83,7 +86,9 @@ def trajectory_panels(panels: list[tuple[pd.DataFrame, str, str]], threshold: in
 def ladder_distribution(long: pd.DataFrame) -> pd.DataFrame:
     """Share of people on each ladder rung per arm and wave: ``arm, wave, rung, n, total, share``."""
     rungs = range(1, 7)
-    counts = long.assign(rung=long["value"].round().astype(int)).groupby(["arm", "wave", "rung"]).size()
+    counts = (
+        long.assign(rung=long["value"].round().astype(int)).groupby(["arm", "wave", "rung"]).size()
+    )
     grid = pd.MultiIndex.from_product([ARMS, (0, 1, 2), rungs], names=["arm", "wave", "rung"])
     out = counts.reindex(grid, fill_value=0).rename("n").reset_index()
     out["total"] = out.groupby(["arm", "wave"])["n"].transform("sum")
@@ -115,17 +120,33 @@ def ladder_chart(dist: pd.DataFrame, rung_labels: dict[int, str], threshold: int
         .mark_bar()
         .encode(
             y=alt.Y("wave_label:N", sort=_WAVE_ORDER, title=None),
-            x=alt.X("share:Q", stack="normalize", title="Share of people rated (%)",
-                    axis=alt.Axis(format="%")),
-            color=alt.Color("rung_label:N", sort=order, title="Ladder rung",
-                            scale=alt.Scale(scheme="viridis", domain=order)),
+            x=alt.X(
+                "share:Q",
+                stack="normalize",
+                title="Share of people rated (%)",
+                axis=alt.Axis(format="%"),
+            ),
+            color=alt.Color(
+                "rung_label:N",
+                sort=order,
+                title="Ladder rung",
+                scale=alt.Scale(scheme="viridis", domain=order),
+            ),
             order=alt.Order("rung:Q"),
-            row=alt.Row("group:N", title=None, sort=[group_label(a) for a in ARMS],
-                        header=alt.Header(labelAngle=0, labelAlign="left", labelFontSize=12)),
-            tooltip=[alt.Tooltip("group:N", title="arm"), alt.Tooltip("wave_label:N", title="wave"),
-                     alt.Tooltip("rung_label:N", title="rung"), alt.Tooltip("n_text:N", title="n"),
-                     alt.Tooltip("share_text:N", title="share"),
-                     alt.Tooltip("total:Q", title="people rated", format=",")],
+            row=alt.Row(
+                "group:N",
+                title=None,
+                sort=[group_label(a) for a in ARMS],
+                header=alt.Header(labelAngle=0, labelAlign="left", labelFontSize=12),
+            ),
+            tooltip=[
+                alt.Tooltip("group:N", title="arm"),
+                alt.Tooltip("wave_label:N", title="wave"),
+                alt.Tooltip("rung_label:N", title="rung"),
+                alt.Tooltip("n_text:N", title="n"),
+                alt.Tooltip("share_text:N", title="share"),
+                alt.Tooltip("total:Q", title="people rated", format=","),
+            ],
         )  # fmt: skip
         .properties(width=480, height=90, title="Participation ladder as rated by the consultants")
     )
@@ -155,6 +176,10 @@ def forest_chart(rows: pd.DataFrame, x_title: str, title: str, null: float = 0.0
                                                  y=y, yOffset=y_off, color=colour, tooltip=tooltip)  # fmt: skip
     points = base.mark_point(filled=True, size=60).encode(x="estimate:Q", y=y, yOffset=y_off,
                                                           color=colour, tooltip=tooltip)  # fmt: skip
-    zero = alt.Chart(pd.DataFrame({"x": [null]})).mark_rule(color="#555555", strokeDash=[4, 3]).encode(x="x:Q")
+    zero = (
+        alt.Chart(pd.DataFrame({"x": [null]}))
+        .mark_rule(color="#555555", strokeDash=[4, 3])
+        .encode(x="x:Q")
+    )
     n_rows = data[label_col].nunique()
     return (zero + bars + points).properties(width=460, height=max(60, 42 * n_rows), title=title)

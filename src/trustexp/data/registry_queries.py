@@ -125,3 +125,17 @@ def monthly_receipt(
     out["n"] = out["n"].astype(int)
     out["d_n"] = out["d_n"].astype(int)
     return out
+
+
+def registry_size(registry_glob: str) -> dict[str, int]:
+    """Person-months and distinct people in the registry files (counted in DuckDB)."""
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        rows, people = con.execute(
+            f"SELECT count(*), count(DISTINCT person_id) FROM read_parquet({_quote(registry_glob)})"
+        ).fetchone()
+    finally:
+        con.close()
+    return {"person_months": int(rows), "people": int(people)}

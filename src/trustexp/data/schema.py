@@ -388,7 +388,9 @@ def registry_violations_sql(registry_glob: str, population: pd.DataFrame) -> lis
     """The registry rules for a registry on disk, checked with DuckDB (file and row per file)."""
     import duckdb
 
-    con = duckdb.connect(config={"memory_limit": "1GB", "threads": 2, "preserve_insertion_order": False})
+    con = duckdb.connect(
+        config={"memory_limit": "1GB", "threads": 2, "preserve_insertion_order": False}
+    )
     out: list[str] = []
     try:
         con.register("pop", population[["person_id"]])

@@ -104,15 +104,16 @@ def provenance(params_file: str | Path, params, root: Path) -> dict:
 def write_provenance_page(path: Path, params_file: str | Path, params, root: Path) -> None:
     """Render the provenance appendix."""
     prov = provenance(params_file, params, root)
-    files = prov["data_manifest"].get("files", {})
-    file_rows = (
-        [
-            {"file": name, "rows": info.get("rows", ""), "sha256": f"`{info.get('sha256', '')}`"}
-            for name, info in sorted(files.items())
-        ]
-        if isinstance(files, dict)
-        else []
-    )
+    file_rows = [
+        {
+            "table": table,
+            "file": name,
+            "rows": info.get("rows", ""),
+            "sha256": f"`{info.get('sha256', '')}`",
+        }
+        for table, spec in sorted(prov["data_manifest"].get("tables", {}).items())
+        for name, info in sorted(spec.get("files", {}).items())
+    ]
     text = [
         "# Provenance",
         "",
@@ -143,7 +144,7 @@ def write_provenance_page(path: Path, params_file: str | Path, params, root: Pat
         "",
         f"- source: `{prov['data_manifest'].get('source', 'unknown')}`",
         "",
-        _md_table(file_rows, ["file", "rows", "sha256"])
+        _md_table(file_rows, ["table", "file", "rows", "sha256"])
         if file_rows
         else "No data manifest found.",
         "",

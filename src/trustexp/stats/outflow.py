@@ -558,3 +558,69 @@ def store_rows(*frames: pd.DataFrame) -> pd.DataFrame:
     """Concatenate estimate frames into results-store rows, dropping non-estimable ones."""
     out = pd.concat([f.reindex(columns=STORE_COLUMNS) for f in frames if len(f)], ignore_index=True)
     return out[np.isfinite(out["estimate"].astype(float))].reset_index(drop=True)
+
+
+def contrast_rows(frame: pd.DataFrame, weights: pd.Series, alpha: float = 0.05) -> pd.DataFrame:
+    """Every risk-difference row of the chapter, both outcomes: unadjusted (Newcombe), adjusted
+    (logit AME; robust and consultant-clustered), reweighted (ATT weights) and arm contrasts from
+    the consultant-clustered linear probability model."""
+    parts = []
+    for o in OUTCOMES:
+        parts += [
+            risk_differences(frame, o, alpha),
+            adjusted_risk_differences(frame, o, alpha),
+            clustered_arm_contrasts(frame, o, alpha),
+        ]
+    parts.append(reweighted_rows(frame, weights, alpha))
+    return store_rows(*parts)
+
+
+def pick(rows: pd.DataFrame, outcome: str, contrast: str, method: str) -> pd.Series:
+    """The one row of ``rows`` with this outcome, contrast and method (NaNs if there is none)."""
+    hit = rows[(rows["outcome"] == outcome) & (rows["contrast"] == contrast) & (rows["method"] == method)]
+    if hit.empty:
+        return pd.Series({c: np.nan for c in STORE_COLUMNS})
+    return hit.iloc[0]
+
+
+def contrasts_display(rows: pd.DataFrame) -> pd.DataFrame:
+    """Risk-difference rows formatted for a table (pp with CI and p)."""
+    from trustexp.charts import group_label
+    from trustexp.charts.outflow import OUTCOME_LABELS
+    from trustexp.fmt import ci, pp, pval
+
+    r = rows[rows["scale"] == "pp"]
+    a, b = r["contrast"].str.split(" vs ").str[0], r["contrast"].str.split(" vs ").str[1]
+    return pd.DataFrame(
+        {
+            "outcome": r["outcome"].map(OUTCOME_LABELS),
+            "group": a.map(group_label),
+            "compared with": b.map(group_label),
+            "method": r["method"],
+            "difference": r["estimate"].map(lambda v: pp(v, signed=True)),
+            "95% CI (pp)": [ci(x, y, scale="pp") for x, y in zip(r["ci_low"], r["ci_high"], strict=True)],
+            "p": r["p"].map(pval),
+            "n": r["n"].astype(int),
+        }
+    )
+
+
+def shares_display(shares: pd.DataFrame) -> pd.DataFrame:
+    """Wilson share rows (with ``outcome``) formatted for a table."""
+    from trustexp.charts import group_label
+    from trustexp.charts.outflow import OUTCOME_LABELS
+    from trustexp.fmt import ci, pct
+
+    out = pd.DataFrame(
+        {
+            "outcome": shares["outcome"].map(OUTCOME_LABELS),
+            "group": shares["group"].map(group_label),
+            "n": shares["n"].astype(int),
+            "left benefit": shares["events"].astype(int),
+            "share": shares["share"].map(pct),
+            "95% CI (Wilson)": [ci(a, b, scale="pct") for a, b in zip(shares["ci_low"], shares["ci_high"], strict=True)],
+        }
+    )
+    if "duration_class" in shares:
+        out.insert(0, "time on benefit", shares["duration_class"].astype(str))
+    return out

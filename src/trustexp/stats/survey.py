@@ -59,9 +59,7 @@ def long_outcome(
             "person_id": rows["person_id"].astype(str).to_numpy(),
             "wave": rows["wave"].astype(int).to_numpy(),
             "value": value.astype(float).to_numpy(),
-            "rater_id": rows["rater_id"].astype(object).to_numpy()
-            if "rater_id" in rows
-            else None,
+            "rater_id": rows["rater_id"].astype(object).to_numpy() if "rater_id" in rows else None,
         }
     )
     out["arm"] = out["person_id"].map(arm)
@@ -251,7 +249,9 @@ def _change_vector(fit: MixedFit, arm: str, wave: int) -> pd.Series:
     return L
 
 
-def mixedlm_contrasts(fit: MixedFit | None, alpha: float = 0.05, scale: str = "points") -> pd.DataFrame:
+def mixedlm_contrasts(
+    fit: MixedFit | None, alpha: float = 0.05, scale: str = "points"
+) -> pd.DataFrame:
     """Contrasts of a ``mixedlm_all`` fit (Wald z tests).
 
     * ``<arm> wave 1|2 vs wave 0``: the arm's mean change since the start;
@@ -376,7 +376,9 @@ def tost_arm(
             continue
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            p = float(pg.tost(x, y, bound=float(bound), paired=False, correction=False)["pval"].iloc[0])
+            p = float(
+                pg.tost(x, y, bound=float(bound), paired=False, correction=False)["pval"].iloc[0]
+            )
         nx, ny = len(x), len(y)
         dof = nx + ny - 2
         pooled = ((nx - 1) * x.var(ddof=1) + (ny - 1) * y.var(ddof=1)) / dof
@@ -510,3 +512,238 @@ def analyse_outcomes(
 def all_rows(results: dict[str, OutcomeResult]) -> pd.DataFrame:
     """Results-store rows of several outcomes."""
     return pd.concat([r.rows() for r in results.values()], ignore_index=True)
+
+
+# --- display: labels, formatted tables and glue texts for the chapters -----------------------
+
+_METHOD_ORDER = ("ANCOVA", "Hedges g", "MixedLM", "mean change", "within-person d", "TOST", "MDE",
+                 "proportional odds", "negative binomial")  # fmt: skip
+
+
+def outcome_label(item: str) -> str:
+    """Plain-words label of an outcome (codebook)."""
+    from trustexp.data import codebook
+
+    return str(codebook.outcome(item)["label_en"])
+
+
+def outcome_unit(item: str) -> str:
+    """Unit of an outcome's means for axis titles: ``"mark, 0-10"``, ``"% deprived"``..."""
+    from trustexp.data import codebook
+
+    if item in SHARE_ITEMS:
+        return "% of people"
+    spec = codebook.column_spec("survey", item)
+    lo, hi = spec.get("range", (None, None))
+    unit = spec.get("unit", "points")
+    return f"{unit}, {lo}–{hi}" if lo is not None else str(unit)
+
+
+def _fmt_est(est: float, lo: float, hi: float, scale: str) -> str:
+    from trustexp import fmt
+
+    if scale == "pp":
+        return fmt.estimate_with_ci(est, lo, hi, scale="pp")
+    return fmt.estimate_with_ci(est, lo, hi)
+
+
+def _contrast_label(contrast: str) -> str:
+    from trustexp.charts import group_label
+
+    if " wave " in contrast:
+        arm, rest = contrast.split(" ", 1)
+        return f"{group_label(arm)}: {rest.replace('wave 2', 'two years').replace('wave 1', 'one year').replace('wave 0', 'start')}"
+    a, b = contrast.split(" vs ")
+    return f"{group_label(a)} vs {group_label(b)}"
+
+
+def trajectory_table(res: OutcomeResult) -> pd.DataFrame:
+    """Display table of the trajectory: arm, wave, n, mean and 95 % CI (formatted)."""
+    from trustexp import fmt
+    from trustexp.charts import group_label
+
+    t = res.trajectory
+    pp = res.scale == "pp"
+    mean = [fmt.num(m, 1 if pp else 2) + ("%" if pp and np.isfinite(m) else "") for m in t["mean"]]
+    ci = [
+        fmt.ci(lo, hi, decimals=1 if pp else 2)
+        for lo, hi in zip(t["ci_low"], t["ci_high"], strict=True)
+    ]
+    return pd.DataFrame({
+        "arm": t["arm"].map(group_label), "wave": t["wave"].map({0: "start", 1: "one year", 2: "two years"}),
+        "n": t["n"], "mean": mean, "95% CI": ci,
+    })  # fmt: skip
+
+
+def estimates_table(rows: pd.DataFrame, methods: tuple[str, ...] | None = None,
+                    with_outcome: bool = False) -> pd.DataFrame:  # fmt: skip
+    """Display table of store rows: contrast, method, estimate, 95 % CI, p, n (formatted).
+
+    TOST rows show their 90 % CI (the interval the test uses); MDE rows show no CI or p.
+    """
+    from trustexp import fmt
+
+    rows = rows if methods is None else rows[rows["method"].isin(methods)]
+    order = {m: i for i, m in enumerate(_METHOD_ORDER)}
+    rows = rows.assign(_o=rows["method"].map(order).fillna(99)).sort_values(["_o"], kind="stable")
+    out = pd.DataFrame({
+        "contrast": rows["contrast"].map(_contrast_label),
+        "method": rows["method"],
+        "scale": rows["scale"].map({"pp": "percentage points", "points": "points", "g": "Hedges' g",
+                                    "d": "Cohen's d (av)", "odds_ratio": "odds ratio", "ratio": "rate ratio"}),
+        "estimate": [fmt.num(e, 1 if s == "pp" else 2) for e, s in zip(rows["estimate"], rows["scale"], strict=True)],
+        "CI": [("90% " if m == "TOST" else "95% ") + fmt.ci(lo, hi, decimals=1 if s == "pp" else 2)
+               if np.isfinite(lo) else "" for lo, hi, s, m in
+               zip(rows["ci_low"].astype(float), rows["ci_high"].astype(float), rows["scale"], rows["method"], strict=True)],
+        "p": [fmt.pval(p) if np.isfinite(p) else "" for p in rows["p"].astype(float)],
+        "n": rows["n"].astype(int).to_numpy(),
+    })  # fmt: skip
+    if with_outcome:
+        out.insert(0, "outcome", rows["outcome"].map(outcome_label).to_numpy())
+    return out.reset_index(drop=True)
+
+
+def pairwise_table(res: OutcomeResult) -> pd.DataFrame:
+    """Display table of the mixed-model contrasts with unadjusted and Holm-adjusted p-values."""
+    from trustexp import fmt
+
+    pw = res.pairwise
+    if pw.empty:
+        return pd.DataFrame(columns=["contrast", "estimate", "95% CI", "p", "p (Holm)", "n"])
+    d = 1 if res.scale == "pp" else 2
+    return pd.DataFrame({
+        "contrast": [_contrast_label(c) + (" (difference in change, start to two years)" if " wave " not in c else "")
+                     for c in pw["contrast"]],
+        "estimate": [fmt.num(e, d) for e in pw["estimate"]],
+        "95% CI": [fmt.ci(lo, hi, decimals=d) for lo, hi in zip(pw["ci_low"], pw["ci_high"], strict=True)],
+        "p": [fmt.pval(p) for p in pw["p"]], "p (Holm)": [fmt.pval(p) for p in pw["p_holm"]],
+        "n": pw["n"].astype(int).to_numpy(),
+    })  # fmt: skip
+
+
+def anova_table(res: OutcomeResult) -> pd.DataFrame:
+    """Display table of the complete-case mixed ANOVA (F, degrees of freedom, p, partial eta²)."""
+    from trustexp import fmt
+
+    t = res.mixed_anova
+    if t.empty:
+        return pd.DataFrame(columns=["effect", "F", "df", "p", "partial eta²"])
+    names = {"arm": "arm", "wave": "wave", "Interaction": "arm x wave"}
+    return pd.DataFrame({
+        "effect": t["Source"].map(names), "F": [fmt.num(f) for f in t["F"]],
+        "df": [f"{int(a)}, {int(b)}" for a, b in zip(t["DF1"], t["DF2"], strict=True)],
+        "p": [fmt.pval(p) for p in t["p_unc"]], "partial eta²": [fmt.num(e, 3) for e in t["np2"]],
+    })  # fmt: skip
+
+
+def _verdict(row: pd.Series | None) -> str:
+    if row is None:
+        return "could not be estimated"
+    if row["ci_low"] > 0:
+        return "higher than"
+    if row["ci_high"] < 0:
+        return "lower than"
+    return "not clearly different from"
+
+
+def result_texts(res: OutcomeResult, threshold: int, alpha: float = 0.05) -> dict[str, str]:
+    """Pre-formatted strings for glue, keyed ``<outcome>_<what>[_<arm>]``.
+
+    Counts pass through disclosure control; estimates are ``"x (95% CI [a, b])"``; verdicts are words.
+    """
+    from trustexp import fmt
+    from trustexp.chapter import n_text
+    from trustexp.disclosure import count_text
+
+    o, s = res.outcome, res.scale
+    pp = s == "pp"
+    out: dict[str, str] = {}
+    traj = res.trajectory
+    for w in WAVES:
+        cell = traj[traj["wave"] == w]
+        n = int(cell["n"].sum())
+        mean = float((cell["mean"] * cell["n"]).sum() / n) if n else math.nan
+        out[f"{o}_n_w{w}"] = count_text(n, threshold)
+        out[f"{o}_n_text_w{w}"] = n_text(dict(zip(cell["arm"], cell["n"], strict=True)), threshold)
+        out[f"{o}_mean_w{w}"] = fmt.pct(mean / 100) if pp else fmt.num(mean)
+    paired = paired_wave(res.long, 2)
+    out[f"{o}_n_ancova"] = count_text(len(paired), threshold)
+    out[f"{o}_sesoi"] = fmt.pp(res.sesoi_points) if pp else f"{fmt.num(res.sesoi_points)} points"
+    inter = (
+        res.mixed_anova[res.mixed_anova["Source"] == "Interaction"]
+        if len(res.mixed_anova)
+        else None
+    )
+    out[f"{o}_interaction_p"] = (
+        fmt.pval(float(inter["p_unc"].iloc[0])) if inter is not None and len(inter) else "n/a"
+    )
+    out[f"{o}_n_complete"] = count_text(
+        int(res.mixed_anova["n"].iloc[0]) if len(res.mixed_anova) else 0, threshold
+    )
+
+    def est(method: str, contrast: str, scale: str | None = None) -> str:
+        row = res.get(method, contrast)
+        if row is None:
+            return "not estimable"
+        return _fmt_est(row["estimate"], row["ci_low"], row["ci_high"], scale or row["scale"])
+
+    for arm in ARMS:
+        within = f"{arm} wave 2 vs wave 0"
+        out[f"{o}_change_{arm}"] = est("mean change", within)
+        out[f"{o}_d_{arm}"] = est("within-person d", within)
+        out[f"{o}_mixed_change_{arm}"] = est("MixedLM", within)
+        out[f"{o}_change_verdict_{arm}"] = {"higher than": "rose", "lower than": "fell"}.get(
+            _verdict(res.get("mean change", within)), "did not clearly change"
+        )
+    for arm in TREATED:
+        c = f"{arm} vs {CONTROL}"
+        out[f"{o}_ancova_{arm}"] = est("ANCOVA", c)
+        row = res.get("ANCOVA", c)
+        out[f"{o}_ancova_p_{arm}"] = fmt.pval(row["p"]) if row is not None else "n/a"
+        out[f"{o}_verdict_{arm}"] = _verdict(row)
+        out[f"{o}_g_{arm}"] = est("Hedges g", c)
+        out[f"{o}_mixed_{arm}"] = est("MixedLM", c)
+        tost = res.get("TOST", c)
+        if tost is None:
+            out[f"{o}_tost_{arm}"] = "not estimable"
+            out[f"{o}_tost_verdict_{arm}"] = "could not be tested"
+        else:
+            ci90 = fmt.ci(tost["ci_low"], tost["ci_high"], decimals=1 if pp else 2)
+            out[f"{o}_tost_{arm}"] = (
+                f"{fmt.num(tost['estimate'], 1 if pp else 2)} (90% CI {ci90}; TOST p = {fmt.pval(tost['p'])})"
+            )
+            out[f"{o}_tost_verdict_{arm}"] = (
+                "equivalence shown" if tost["p"] < alpha else "equivalence not shown"
+            )
+        m = res.get("MDE", c)
+        out[f"{o}_mde_{arm}"] = (
+            "n/a"
+            if m is None
+            else (fmt.pp(m["estimate"]) if pp else f"{fmt.num(m['estimate'])} points")
+        )
+    return out
+
+
+_METHOD_LABELS = {
+    "ANCOVA": "ANCOVA: two years, adjusted for the start",
+    "MixedLM": "Mixed model: difference in change",
+    "TOST": "Difference in change (90% CI, equivalence test)",
+    "Hedges g": "Hedges' g at two years",
+}
+
+
+def forest_rows(
+    rows: pd.DataFrame, methods: tuple[str, ...], label: str = "method"
+) -> pd.DataFrame:
+    """Arm-vs-control rows of the given methods for ``forest_chart``, with a ``label`` column.
+
+    ``label="method"`` labels a row by its method (one outcome); ``"outcome"`` by its outcome.
+    """
+    sel = rows[
+        rows["method"].isin(methods) & rows["contrast"].isin([f"{a} vs {CONTROL}" for a in TREATED])
+    ]
+    if label == "outcome":
+        lab = sel["outcome"].map(outcome_label)
+    else:
+        lab = sel["method"].map(lambda m: _METHOD_LABELS.get(m, m))
+    return sel.assign(label=lab.to_numpy()).reset_index(drop=True)

@@ -123,3 +123,35 @@ def cox_hazard_ratios(frame: pd.DataFrame, event: str, outcome: str, alpha: floa
     for arm in ("eigen_regie", "intensief"):
         add(s, arm, f"{arm} vs regulier", "hazard ratio", int((part[arm] + part["regulier"]).sum()))
     return pd.DataFrame(parts)
+
+
+def hazard_rows(frame: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
+    """``cox_hazard_ratios`` for both outcomes: any exit and (cause-specific) full-time work."""
+    return pd.concat(
+        [
+            cox_hazard_ratios(frame, "event_full", "outflow_full", alpha),
+            cox_hazard_ratios(frame, "event_any", "outflow_any", alpha),
+        ],
+        ignore_index=True,
+    )
+
+
+def hazards_display(rows: pd.DataFrame) -> pd.DataFrame:
+    """Hazard-ratio rows formatted for a table."""
+    from trustexp.charts import group_label
+    from trustexp.charts.outflow import OUTCOME_LABELS
+    from trustexp.fmt import ci, num, pval
+
+    a, b = rows["contrast"].str.split(" vs ").str[0], rows["contrast"].str.split(" vs ").str[1]
+    return pd.DataFrame(
+        {
+            "outcome": rows["outcome"].map(OUTCOME_LABELS),
+            "group": a.map(group_label),
+            "compared with": b.map(group_label),
+            "method": rows["method"],
+            "hazard ratio": rows["estimate"].map(num),
+            "95% CI": [ci(x, y) for x, y in zip(rows["ci_low"], rows["ci_high"], strict=True)],
+            "p": rows["p"].map(pval),
+            "n": rows["n"].astype(int),
+        }
+    )

@@ -1,0 +1,37 @@
+"""Chart of chapter 2: questionnaire response per arm and wave, with Wilson 95% CIs."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from trustexp.charts import group_label, group_scale
+
+WAVE_LABELS = {0: "Start", 1: "After one year", 2: "After two years"}
+RESPONDENT_LABELS = {"participant": "Participants' own questionnaire", "consultant": "Consultants' rating"}
+
+
+def response_chart(shares: pd.DataFrame):
+    """Share responding per arm and wave (points, CI bars), one panel per respondent type."""
+    import altair as alt
+
+    data = shares.assign(
+        group=shares["arm"].map(group_label),
+        wave_label=shares["wave"].map(WAVE_LABELS),
+        panel=shares["respondent"].map(RESPONDENT_LABELS),
+    )
+    x = alt.X("wave_label:N", sort=list(WAVE_LABELS.values()), title="Questionnaire wave")
+    offset = alt.XOffset("group:N", sort=[group_label(a) for a in ("eigen_regie", "intensief", "regulier")])
+    colour = alt.Color("group:N", scale=group_scale(["eigen_regie", "intensief", "regulier"]), title=None)
+    tooltip = [alt.Tooltip("group:N", title="arm"), alt.Tooltip("wave_label:N", title="wave"),
+               alt.Tooltip("share:Q", format=".1%"), alt.Tooltip("ci_low:Q", format=".1%", title="95% CI low"),
+               alt.Tooltip("ci_high:Q", format=".1%", title="95% CI high"), alt.Tooltip("n:Q", title="allocated"),
+               alt.Tooltip("responded:Q")]  # fmt: skip
+    base = alt.Chart(data).encode(x=x, xOffset=offset, color=colour, tooltip=tooltip)
+    bars = base.mark_rule(strokeWidth=2).encode(
+        y=alt.Y("ci_low:Q", title="Share returned (95% CI)", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
+        y2="ci_high:Q",
+    )  # fmt: skip
+    points = base.mark_point(filled=True, size=70).encode(y="share:Q")
+    return (bars + points).properties(width=300, height=260).facet(
+        column=alt.Column("panel:N", title=None, sort=list(RESPONDENT_LABELS.values()))
+    ).properties(title="Who returned the questionnaires")
