@@ -66,3 +66,78 @@ def note(n_suppressed: int, threshold: int) -> str:
 def count_text(n: int, threshold: int) -> str:
     """A count for prose: ``"1,234"``, or ``"< 10"`` when it would disclose a small group."""
     return suppressed_label(threshold) if 0 < n < threshold else f"{int(n):,}"
+
+
+def round_count(n: int, base: int = 5) -> int:
+    """Round a count to the nearest multiple of ``base`` (halves up), never below ``base``.
+
+    >>> round_count(12), round_count(13), round_count(2_201, 10)
+    (10, 15, 2200)
+    """
+    if base < 1:
+        raise ValueError(f"base must be at least 1, got {base}")
+    return max(base, base * ((int(n) + base // 2) // base)) if n > 0 else 0
+
+
+def count_band(n: int, threshold: int, width: int | None = None) -> str:
+    """A count as a band of ``width`` (default: the threshold): ``"< 10"``, ``"10–19"``, ``"20–29"``."""
+    width = width or threshold
+    if n <= 0:
+        return "0"
+    if n < threshold:
+        return suppressed_label(threshold)
+    low = threshold + ((int(n) - threshold) // width) * width
+    return f"{low:,}–{low + width - 1:,}"
+
+
+def coarsen_counts(
+    table: pd.DataFrame,
+    count_columns: Iterable[str],
+    threshold: int,
+    base: int = 5,
+    dependent_columns: Iterable[str] = (),
+) -> tuple[pd.DataFrame, int]:
+    """Suppress counts below the threshold and round the others to a multiple of ``base``.
+
+    For tables whose exact counts would let a reader subtract one cell from a total to recover a
+    suppressed one. Like ``protect``, counts become strings and ``dependent_columns`` are blanked
+    on rows with a suppressed count. Returns the table and the number of suppressed cells (the
+    page says so with ``coarsen_note``).
+    """
+    count_columns = list(count_columns)
+    out, n_suppressed = protect(table, count_columns, threshold, dependent_columns)
+    for col in count_columns:
+        values = pd.to_numeric(table[col], errors="coerce")
+        out[col] = [
+            f"{round_count(int(v), base):,}" if pd.notna(v) and v >= threshold else shown
+            for v, shown in zip(values, out[col], strict=True)
+        ]
+    return out, n_suppressed
+
+
+def coarsen_note(n_suppressed: int, threshold: int, base: int = 5) -> str:
+    """The sentence a page shows under a table coarsened with ``coarsen_counts``."""
+    text = f"Counts are rounded to a multiple of {base} (disclosure control)."
+    if n_suppressed:
+        text += f" {n_suppressed} cell(s) based on fewer than {threshold} people are suppressed."
+    return text
+
+
+def suppress_for_chart(
+    frame: pd.DataFrame,
+    count_column: str,
+    threshold: int,
+    dependent_columns: Iterable[str] = (),
+) -> tuple[pd.DataFrame, int]:
+    """Chart data with small counts (and values computed from them) set to missing.
+
+    Numeric columns stay numeric, so the chart simply draws nothing for those rows; say so with
+    ``note``. Returns the frame and the number of rows suppressed.
+    """
+    out = frame.copy()
+    small = pd.to_numeric(out[count_column], errors="coerce").between(1, threshold - 1)
+    for col in [count_column, *dependent_columns]:
+        if pd.api.types.is_numeric_dtype(out[col]):
+            out[col] = out[col].astype(float)
+        out.loc[small, col] = None
+    return out, int(small.sum())

@@ -24,7 +24,9 @@ def test_proportional_odds_with_two_levels_is_the_cross_product_ratio():
 
 
 def test_proportional_odds_is_empty_without_variation():
-    frame = pd.DataFrame({"arm": ["eigen_regie", "eigen_regie", "regulier", "regulier"], "y": [3, 3, 3, 3]})
+    frame = pd.DataFrame(
+        {"arm": ["eigen_regie", "eigen_regie", "regulier", "regulier"], "y": [3, 3, 3, 3]}
+    )
     assert proportional_odds(frame).empty
 
 
@@ -75,4 +77,8 @@ def test_models_recover_the_sign_of_known_ladder_and_contact_effects(cohort):
     assert nb.loc["intensief vs regulier", "ci_high"] < 1
     # a rise of 4 contacts on a control mean near 10 is a rate ratio near 1.4
     w2 = contacts[(contacts["wave"] == 2) & (contacts["arm"] == "regulier")]["value"].mean()
-    assert nb.loc["eigen_regie vs regulier", "ci_low"] < (w2 + 4.0) / w2 < nb.loc["eigen_regie vs regulier", "ci_high"]
+    assert (
+        nb.loc["eigen_regie vs regulier", "ci_low"]
+        < (w2 + 4.0) / w2
+        < nb.loc["eigen_regie vs regulier", "ci_high"]
+    )

@@ -16,7 +16,9 @@ def test_mde_d_matches_statsmodels_solver(n1, n2):
     from statsmodels.stats.power import TTestIndPower
 
     ratio = 1.0 if n2 is None else n2 / n1
-    expected = TTestIndPower().solve_power(effect_size=None, nobs1=n1, alpha=0.05, power=0.8, ratio=ratio)
+    expected = TTestIndPower().solve_power(
+        effect_size=None, nobs1=n1, alpha=0.05, power=0.8, ratio=ratio
+    )
     assert mde_d(n1, n2) == pytest.approx(expected, rel=1e-3)
 
 

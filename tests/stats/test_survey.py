@@ -16,7 +16,9 @@ from trustexp.stats import survey as sv
 ARMS = ("eigen_regie", "intensief", "regulier")
 
 
-def _long(n_per_arm: int = 30, seed: int = 1, effect=(0.8, 0.3, 0.0), drop: float = 0.0) -> pd.DataFrame:
+def _long(
+    n_per_arm: int = 30, seed: int = 1, effect=(0.8, 0.3, 0.0), drop: float = 0.0
+) -> pd.DataFrame:
     """A tiny long frame: person intercepts, a common trend and an arm effect at wave 2."""
     rng = np.random.default_rng(seed)
     rows = []
@@ -74,7 +76,9 @@ def _hc3(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def test_ancova_matches_least_squares_with_hc3_errors():
     long = _long(drop=0.15)
-    wide = long.pivot_table(index=["person_id", "arm"], columns="wave", values="value").reset_index()
+    wide = long.pivot_table(
+        index=["person_id", "arm"], columns="wave", values="value"
+    ).reset_index()
     wide = wide.dropna(subset=[0, 2])
     X = np.column_stack([np.ones(len(wide)), wide["arm"] == "eigen_regie", wide["arm"] == "intensief",
                          wide[0]]).astype(float)  # fmt: skip
@@ -103,10 +107,14 @@ def test_hedges_g_matches_textbook_formula():
 
 def test_mixed_model_contrasts_equal_mean_changes_in_a_balanced_complete_design():
     long = _long(n_per_arm=20, seed=4)
-    wide = long.pivot_table(index=["person_id", "arm"], columns="wave", values="value").reset_index()
+    wide = long.pivot_table(
+        index=["person_id", "arm"], columns="wave", values="value"
+    ).reset_index()
     change = (wide[2] - wide[0]).groupby(wide["arm"]).mean()
     out = sv.mixedlm_contrasts(sv.mixedlm_all(long)).set_index("contrast")
-    assert out.loc["regulier wave 2 vs wave 0", "estimate"] == pytest.approx(change["regulier"], abs=1e-6)
+    assert out.loc["regulier wave 2 vs wave 0", "estimate"] == pytest.approx(
+        change["regulier"], abs=1e-6
+    )
     assert out.loc["eigen_regie vs regulier", "estimate"] == pytest.approx(
         change["eigen_regie"] - change["regulier"], abs=1e-6)  # fmt: skip
     assert out.loc["eigen_regie vs intensief", "estimate"] == pytest.approx(
@@ -133,7 +141,9 @@ def test_pairwise_holm_matches_hand_computation():
 
 def test_within_change_matches_paired_t_test_and_d_av():
     long = _long(seed=6)
-    wide = long.pivot_table(index=["person_id", "arm"], columns="wave", values="value").reset_index()
+    wide = long.pivot_table(
+        index=["person_id", "arm"], columns="wave", values="value"
+    ).reset_index()
     sub = wide[wide["arm"] == "intensief"]
     out = sv.within_change(long, n_boot=200).set_index(["contrast", "method"])
     mean = out.loc[("intensief wave 2 vs wave 0", "mean change")]
@@ -147,7 +157,9 @@ def test_within_change_matches_paired_t_test_and_d_av():
 
 def test_tost_matches_two_one_sided_scipy_tests_and_reports_the_90_percent_interval():
     long = _long(seed=7)
-    wide = long.pivot_table(index=["person_id", "arm"], columns="wave", values="value").reset_index()
+    wide = long.pivot_table(
+        index=["person_id", "arm"], columns="wave", values="value"
+    ).reset_index()
     ch = (wide[2] - wide[0]).groupby(wide["arm"])
     x, y = ch.get_group("intensief").to_numpy(), ch.get_group("regulier").to_numpy()
     bound = 0.5
@@ -215,4 +227,6 @@ def test_analyse_outcome_recovers_a_known_arm_effect(known_truth_cohort, item, a
         assert np.sign(row["estimate"]) == np.sign(truth), method
         assert row["ci_low"] < truth < row["ci_high"], method
     assert np.sign(res.get("Hedges g", f"{arm} vs regulier")["estimate"]) == np.sign(truth)
-    assert res.get("ANCOVA", f"{arm} vs regulier")["scale"] == ("pp" if item == "deprived" else "points")
+    assert res.get("ANCOVA", f"{arm} vs regulier")["scale"] == (
+        "pp" if item == "deprived" else "points"
+    )

@@ -27,7 +27,9 @@ def _colour(keys):
     return alt.Color(
         "label:N",
         title="Group",
-        scale=alt.Scale(domain=[group_label(k) for k in keys], range=[GROUP_COLOURS[k] for k in keys]),
+        scale=alt.Scale(
+            domain=[group_label(k) for k in keys], range=[GROUP_COLOURS[k] for k in keys]
+        ),
         sort=[group_label(k) for k in keys],
     )
 
@@ -91,8 +93,11 @@ def contrasts_chart(rows: pd.DataFrame, published: tuple[float, float] | None = 
     r = rows.copy()
     group = r["contrast"].str.split(" vs ").str[0]
     r["label"] = group.map(group_label)
-    r["against"] = r["contrast"].str.split(" vs ").str[1].map(
-        {"regulier": "vs regular service", "non_participants": "vs non-participants"}
+    r["against"] = (
+        r["contrast"]
+        .str.split(" vs ")
+        .str[1]
+        .map({"regulier": "vs regular service", "non_participants": "vs non-participants"})
     )
     r["row"] = r["label"] + " " + r["against"]
     r["est_text"] = r["estimate"].map(lambda v: pp(v, signed=True))
@@ -106,20 +111,28 @@ def contrasts_chart(rows: pd.DataFrame, published: tuple[float, float] | None = 
         alt.Tooltip("ci_text:N", title="95% CI (pp)"),
         alt.Tooltip("p_text:N", title="p"),
     ]
-    y = alt.Y("row:N", title=None, sort=order)
+    y = alt.Y("row:N", title=None, sort=order, axis=alt.Axis(labelLimit=360))
     yo = alt.YOffset("method:N", title="method")
     shape = alt.Shape("method:N", title="Method")
-    colour = _colour(group)
+    colour = _colour(group).legend(None)
     base = alt.Chart(r).encode(y=y, yOffset=yo, color=colour, tooltip=tip)
     bars = base.mark_rule(strokeWidth=2).encode(
-        x=alt.X("ci_low:Q", title="Difference in share leaving for full-time work (percentage points)"),
+        x=alt.X(
+            "ci_low:Q", title="Difference in share leaving for full-time work (percentage points)"
+        ),
         x2="ci_high:Q",
     )
     dots = base.mark_point(filled=True, size=70).encode(x="estimate:Q", shape=shape)
-    zero = alt.Chart(pd.DataFrame({"x": [0.0]})).mark_rule(color="#333", strokeDash=[3, 3]).encode(x="x:Q")
+    zero = (
+        alt.Chart(pd.DataFrame({"x": [0.0]}))
+        .mark_rule(color="#333", strokeDash=[3, 3])
+        .encode(x="x:Q")
+    )
     layers = [zero, bars, dots]
     if published is not None:
-        band = pd.DataFrame({"lo": [published[0]], "hi": [published[1]], "what": ["published range (Oss)"]})
+        band = pd.DataFrame(
+            {"lo": [published[0]], "hi": [published[1]], "what": ["published range (Oss)"]}
+        )
         layers.insert(
             0,
             alt.Chart(band)
@@ -128,7 +141,9 @@ def contrasts_chart(rows: pd.DataFrame, published: tuple[float, float] | None = 
         )
     return (
         alt.layer(*layers)
-        .properties(width=460, height=alt.Step(14), title="Differences in outflow to full-time work, 95% CI")
+        .properties(
+            width=460, height=alt.Step(14), title="Differences in outflow to full-time work, 95% CI"
+        )
         .resolve_scale(color="independent")
     )
 
@@ -145,7 +160,9 @@ def km_chart(km: pd.DataFrame, threshold: int, window_months: int):
     k["pct_text"] = k["cum_outflow"].map(pct)
     k["ci_text"] = [ci(a, b, scale="pct") for a, b in zip(k["ci_low"], k["ci_high"], strict=True)]
     k["risk_text"] = [count_text(int(v), threshold) for v in k["at_risk"].fillna(0)]
-    x = alt.X("time:Q", title="Months since the index date", scale=alt.Scale(domain=[0, window_months]))
+    x = alt.X(
+        "time:Q", title="Months since the index date", scale=alt.Scale(domain=[0, window_months])
+    )
     tip = [
         alt.Tooltip("label:N", title="group"),
         alt.Tooltip("time:Q", title="month"),
@@ -157,15 +174,17 @@ def km_chart(km: pd.DataFrame, threshold: int, window_months: int):
     band = (
         alt.Chart(k)
         .mark_area(interpolate="step-after", opacity=0.18)
-        .encode(x=x, y="lo:Q", y2="hi:Q", color=colour)
+        .encode(x=x, y="lo:Q", y2="hi:Q", color=_colour(k["group"]).legend(None))
     )
     line = (
         alt.Chart(k)
         .mark_line(interpolate="step-after", strokeWidth=2)
         .encode(x=x, y=alt.Y("pct:Q", title="Left social assistance (%, cumulative)"), color=colour)
     )
-    pts = alt.Chart(k).mark_point(size=25, filled=True, opacity=0.6).encode(
-        x=x, y="pct:Q", color=colour, tooltip=tip
+    pts = (
+        alt.Chart(k)
+        .mark_point(size=25, filled=True, opacity=0.6)
+        .encode(x=x, y="pct:Q", color=colour, tooltip=tip)
     )
     return alt.layer(band, line, pts).properties(
         title="Time to leaving social assistance (Kaplan-Meier), 95% CI bands"
@@ -173,11 +192,13 @@ def km_chart(km: pd.DataFrame, threshold: int, window_months: int):
 
 
 def duration_chart(by_class: pd.DataFrame, threshold: int):
-    """Outflow share per benefit-duration class and group, with Wilson 95% CIs."""
+    """Outflow share per benefit-duration class, all participants and non-participants, Wilson 95% CIs.
+
+    (Per arm the cells are mostly below the disclosure threshold; the table shows them.)
+    """
     import altair as alt
 
-    s = _share_frame(by_class, threshold)
-    s = s[s["group"] != "participants"]
+    s = _share_frame(by_class[by_class["group"].isin(["participants", "non_participants"])], threshold)
     classes = list(dict.fromkeys(by_class["duration_class"].astype(str)))
     s["duration_class"] = s["duration_class"].astype(str)
     tip = [
@@ -187,7 +208,8 @@ def duration_chart(by_class: pd.DataFrame, threshold: int):
         alt.Tooltip("ci_text:N", title="95% CI (Wilson)"),
         alt.Tooltip("n_text:N", title="people"),
     ]
-    x = alt.X("duration_class:N", title="Time on benefit at the index date", sort=classes)
+    x = alt.X("duration_class:N", title="Time on benefit at the index date", sort=classes,
+              axis=alt.Axis(labelAngle=0))
     xo = alt.XOffset("label:N", sort=[group_label(k) for k in _ORDER])
     base = alt.Chart(s).encode(x=x, xOffset=xo, color=_colour(s["group"]), tooltip=tip)
     bars = base.mark_rule(strokeWidth=2).encode(
@@ -195,7 +217,7 @@ def duration_chart(by_class: pd.DataFrame, threshold: int):
     )
     dots = base.mark_point(filled=True, size=60).encode(y="pct:Q")
     return alt.layer(bars, dots).properties(
-        width=alt.Step(22), title="Outflow to full-time work by time on benefit, 95% CI"
+        width=alt.Step(40), title="Outflow to full-time work by time on benefit, 95% CI"
     )
 
 
@@ -208,23 +230,34 @@ def balance_chart(balance: pd.DataFrame):
     )
     b["when"] = b["when"].map({"smd_before": "before weighting", "smd_after": "after weighting"})
     b["smd_text"] = b["smd"].map(lambda v: f"{v:+.2f}")
-    y = alt.Y("label:N", title=None, sort=list(balance["label"]))
+    y = alt.Y("label:N", title=None, sort=list(balance["label"]), axis=alt.Axis(labelLimit=320))
     rules = pd.DataFrame({"x": [-0.1, 0.1]})
     guide = alt.Chart(rules).mark_rule(color="#999", strokeDash=[4, 3]).encode(x="x:Q")
     pts = (
         alt.Chart(b)
         .mark_point(filled=True, size=70)
         .encode(
-            x=alt.X("smd:Q", title="Standardised mean difference (participants minus non-participants)"),
+            x=alt.X(
+                "smd:Q", title="Standardised mean difference (participants minus non-participants)"
+            ),
             y=y,
-            shape=alt.Shape("when:N", title=None, sort=["before weighting", "after weighting"]),
+            shape=alt.Shape(
+                "when:N",
+                title=None,
+                scale=alt.Scale(domain=["before weighting", "after weighting"], range=["circle", "square"]),
+            ),
             color=alt.Color(
                 "when:N",
                 title=None,
-                scale=alt.Scale(domain=["before weighting", "after weighting"], range=["#7F7F7F", "#CC79A7"]),
+                scale=alt.Scale(
+                    domain=["before weighting", "after weighting"], range=["#7F7F7F", "#CC79A7"]
+                ),
             ),
-            tooltip=[alt.Tooltip("label:N", title="covariate"), alt.Tooltip("when:N"),
-                     alt.Tooltip("smd_text:N", title="SMD")],  # fmt: skip
+            tooltip=[
+                alt.Tooltip("label:N", title="covariate"),
+                alt.Tooltip("when:N"),
+                alt.Tooltip("smd_text:N", title="SMD"),
+            ],  # fmt: skip
         )
     )
     return alt.layer(guide, pts).properties(
@@ -241,22 +274,41 @@ def event_study_chart(es: pd.DataFrame, reference_k: int = -1):
     e["ci_text"] = [ci(a, b, scale="pp") for a, b in zip(e["ci_low"], e["ci_high"], strict=True)]
     e["share_p"] = e["share_participants"].map(pct)
     e["share_n"] = e["share_non_participants"].map(pct)
-    x = alt.X("k:Q", title="Months relative to the index date (0 = lottery)")
+    x = alt.X(
+        "k:Q",
+        title="Months relative to the index date (0 = lottery)",
+        scale=alt.Scale(domain=[int(e["k"].min()), int(e["k"].max())], nice=False),
+    )
     colour = GROUP_COLOURS["participants"]
-    band = alt.Chart(e).mark_area(opacity=0.2, color=colour).encode(x=x, y="ci_low:Q", y2="ci_high:Q")
-    line = alt.Chart(e).mark_line(color=colour, point=True).encode(
-        x=x,
-        y=alt.Y("gap:Q", title=f"Gap in share on benefit vs month {reference_k} (percentage points)"),
-        tooltip=[
-            alt.Tooltip("k:Q", title="month"),
-            alt.Tooltip("gap_text:N", title="gap"),
-            alt.Tooltip("ci_text:N", title="95% CI (pp)"),
-            alt.Tooltip("share_p:N", title="on benefit: participants"),
-            alt.Tooltip("share_n:N", title="on benefit: non-participants"),
-        ],
+    band = (
+        alt.Chart(e).mark_area(opacity=0.2, color=colour).encode(x=x, y="ci_low:Q", y2="ci_high:Q")
+    )
+    line = (
+        alt.Chart(e)
+        .mark_line(color=colour, point=True)
+        .encode(
+            x=x,
+            y=alt.Y(
+                "gap:Q", title=f"Gap in share on benefit vs month {reference_k} (percentage points)"
+            ),
+            tooltip=[
+                alt.Tooltip("k:Q", title="month"),
+                alt.Tooltip("gap_text:N", title="gap"),
+                alt.Tooltip("ci_text:N", title="95% CI (pp)"),
+                alt.Tooltip("share_p:N", title="on benefit: participants"),
+                alt.Tooltip("share_n:N", title="on benefit: non-participants"),
+            ],
+        )
     )
     zero_y = alt.Chart(pd.DataFrame({"y": [0.0]})).mark_rule(color="#333").encode(y="y:Q")
-    zero_x = alt.Chart(pd.DataFrame({"x": [0.0]})).mark_rule(color="#333", strokeDash=[4, 3]).encode(x="x:Q")
+    zero_x = (
+        alt.Chart(pd.DataFrame({"x": [0.0]}))
+        .mark_rule(color="#333", strokeDash=[4, 3])
+        .encode(x="x:Q")
+    )
     return alt.layer(band, zero_y, zero_x, line).properties(
-        title="Event study: monthly gap in benefit receipt, participants minus non-participants, 95% CI"
+        title=alt.Title(
+            "Event study: gap in benefit receipt, 95% CI",
+            subtitle="participants minus non-participants, change since the month before the lottery",
+        )
     )

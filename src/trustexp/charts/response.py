@@ -7,7 +7,10 @@ import pandas as pd
 from trustexp.charts import group_label, group_scale
 
 WAVE_LABELS = {0: "Start", 1: "After one year", 2: "After two years"}
-RESPONDENT_LABELS = {"participant": "Participants' own questionnaire", "consultant": "Consultants' rating"}
+RESPONDENT_LABELS = {
+    "participant": "Participants' own questionnaire",
+    "consultant": "Consultants' rating",
+}
 
 
 def response_chart(shares: pd.DataFrame):
@@ -20,8 +23,12 @@ def response_chart(shares: pd.DataFrame):
         panel=shares["respondent"].map(RESPONDENT_LABELS),
     )
     x = alt.X("wave_label:N", sort=list(WAVE_LABELS.values()), title="Questionnaire wave")
-    offset = alt.XOffset("group:N", sort=[group_label(a) for a in ("eigen_regie", "intensief", "regulier")])
-    colour = alt.Color("group:N", scale=group_scale(["eigen_regie", "intensief", "regulier"]), title=None)
+    offset = alt.XOffset(
+        "group:N", sort=[group_label(a) for a in ("eigen_regie", "intensief", "regulier")]
+    )
+    colour = alt.Color(
+        "group:N", scale=group_scale(["eigen_regie", "intensief", "regulier"]), title=None
+    )
     tooltip = [alt.Tooltip("group:N", title="arm"), alt.Tooltip("wave_label:N", title="wave"),
                alt.Tooltip("share:Q", format=".1%"), alt.Tooltip("ci_low:Q", format=".1%", title="95% CI low"),
                alt.Tooltip("ci_high:Q", format=".1%", title="95% CI high"), alt.Tooltip("n:Q", title="allocated"),
@@ -32,6 +39,9 @@ def response_chart(shares: pd.DataFrame):
         y2="ci_high:Q",
     )  # fmt: skip
     points = base.mark_point(filled=True, size=70).encode(y="share:Q")
-    return (bars + points).properties(width=300, height=260).facet(
-        column=alt.Column("panel:N", title=None, sort=list(RESPONDENT_LABELS.values()))
-    ).properties(title="Who returned the questionnaires")
+    return (
+        (bars + points)
+        .properties(width=300, height=260)
+        .facet(column=alt.Column("panel:N", title=None, sort=list(RESPONDENT_LABELS.values())))
+        .properties(title="Who returned the questionnaires")
+    )

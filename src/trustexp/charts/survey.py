@@ -165,7 +165,12 @@ def forest_chart(rows: pd.DataFrame, x_title: str, title: str, null: float = 0.0
     data["arm"] = data["contrast"].str.split(" vs ").str[0]
     data["group"] = data["arm"].map(group_label)
     colour = alt.Color("group:N", scale=group_scale(ARMS[:2]), title="Arm vs regular service")
-    y = alt.Y(f"{label_col}:N", title=None, sort=list(dict.fromkeys(data[label_col])))
+    y = alt.Y(
+        f"{label_col}:N",
+        title=None,
+        sort=list(dict.fromkeys(data[label_col])),
+        axis=alt.Axis(labelLimit=340),
+    )
     y_off = alt.YOffset("group:N", sort=[group_label(a) for a in ARMS[:2]])
     tooltip = [alt.Tooltip(f"{label_col}:N", title="outcome"), alt.Tooltip("group:N", title="arm"),
                alt.Tooltip("estimate:Q", format=".2f"), alt.Tooltip("ci_low:Q", title="95% CI low", format=".2f"),

@@ -45,7 +45,7 @@ class Finding:
 # Columns / chart fields that identify a person (or a consultant, also a person).
 ID_NAMES = frozenset(
     """person_id client_id respondent_id rater_id consultant_id bsn burgerservicenummer
-    name first_name last_name surname full_name naam voornaam achternaam address adres street
+    first_name last_name surname full_name voornaam achternaam address adres street
     postcode postal_code zip zipcode date_of_birth birth_date geboortedatum email e_mail phone
     telephone telefoon iban""".split()
 )
@@ -409,7 +409,9 @@ def _output_tables(mime: str, value: Any) -> Iterator[tuple[Table, list[str]]]:
         yield Table([], [], mime), list(_strings(value))
 
 
-def scan_notebook_for_small_counts(nb: Any, threshold: int, name: str = "notebook") -> list[Finding]:
+def scan_notebook_for_small_counts(
+    nb: Any, threshold: int, name: str = "notebook"
+) -> list[Finding]:
     """Counts of people in ``1..threshold-1`` shown anywhere in an executed notebook's outputs.
 
     Looks at HTML tables (count columns by name: ``n``, ``count``, ``n_...``, ``respondents``...;
@@ -517,8 +519,13 @@ class TypedNumber:
     line: int
 
 
+# A cell or page may declare method constants it types on purpose, e.g. a convention such as
+# ``<!-- not-a-result: 0.1; 1.96 -->``: those exact texts are then not findings there.
+_NOT_A_RESULT = re.compile(r"<!--\s*not-a-result:\s*(.*?)-->", re.S)
 _FENCE = re.compile(r"^(\s*)(`{3,}|~{3,})(.*)$")
-_CODE_INFO = re.compile(r"^\s*(\{(code|code-block|code-cell|math|glue|glue:\w+|bibliography)\}.*)?$|^\s*\w+\s*$")
+_CODE_INFO = re.compile(
+    r"^\s*(\{(code|code-block|code-cell|math|glue|glue:\w+|bibliography)\}.*)?$|^\s*\w+\s*$"
+)
 _IGNORED_SPANS = (
     re.compile(r"<!--.*?-->", re.S),  # HTML comments
     re.compile(r"\$\$.+?\$\$", re.S),  # display math
@@ -536,20 +543,22 @@ _IGNORED_SPANS = (
     re.compile(r"\b\d{4}-\d{2}(?:-\d{2})?\b"),  # ISO dates and months
     re.compile(r"\b\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}\b"),  # d-m-y dates
     re.compile(r"\bv?\d+(?:\.\d+){2,}\b"),  # version numbers 6.4.1
-    re.compile(r"(?i)\b(?:version|v|python|pandas|numpy|altair|vega(?:-lite)?|sphinx)\s+\d+(?:\.\d+)*"),
+    re.compile(
+        r"(?i)\b(?:version|v|python|pandas|numpy|altair|vega(?:-lite)?|sphinx)\s+\d+(?:\.\d+)*"
+    ),
     re.compile(
         r"(?i)\b(?:chapters?|sections?|§|waves?|figures?|fig\.|tables?|appendix|equations?|"
         r"eq\.|steps?|rungs?|items?|questions?|hoofdstuk(?:ken)?|paragraaf|golf|meting|"
         r"arm|part|deel)\s+\d+(?:\.\d+)*(?:\s*(?:and|to|en|tot|–|-|,)\s*\d+(?:\.\d+)*)*"
     ),
     re.compile(
-        r"(?i)\b(?:90|95|99)\s?%\s?-?\s?(?:confidence|ci\b|credible|interval|"
+        r"(?i)\b(?:90|95|99)\s?%\s?-?\s?(?:confidence|cis?\b|credible|intervals?\b|"
         r"betrouwbaarheid\w*|bi\b)"
     ),
 )
 _NUM = r"[-−+]?\d+(?:[.,]\d+)?"
 _TYPED_RULES = (
-    ("p_value", re.compile(rf"(?i)\bp(?:[- ]?value)?\s*(?:=|<|>|≤|≥|&lt;|&gt;)\s*0?[.,]\d+")),
+    ("p_value", re.compile(r"(?i)\bp(?:[- ]?value)?\s*(?:=|<|>|≤|≥|&lt;|&gt;)\s*0?[.,]\d+")),
     (
         "ci",
         re.compile(
@@ -558,7 +567,9 @@ _TYPED_RULES = (
     ),
     (
         "percentage_points",
-        re.compile(rf"(?i){_NUM}\s*(?:pp\b|p\.p\.|percentage[- ]points?\b|procentpunt(?:en)?\b|%[- ]?points?\b)"),
+        re.compile(
+            rf"(?i){_NUM}\s*(?:pp\b|p\.p\.|percentage[- ]points?\b|procentpunt(?:en)?\b|%[- ]?points?\b)"
+        ),
     ),
     ("percent", re.compile(rf"(?i){_NUM}\s*(?:%|percent\b|per cent\b|procent\b)")),
     (
@@ -590,7 +601,12 @@ def _strip_code_fences(text: str) -> str:
             fence, blank = m.group(2), bool(_CODE_INFO.match(m.group(3)))
             out.append("")
             continue
-        if fence is not None and m and m.group(2).startswith(fence[0] * len(fence)) and not m.group(3).strip():
+        if (
+            fence is not None
+            and m
+            and m.group(2).startswith(fence[0] * len(fence))
+            and not m.group(3).strip()
+        ):
             fence = None
             out.append("")
             continue
@@ -608,18 +624,28 @@ def typed_numbers_in_markdown(text: str) -> list[TypedNumber]:
     other ``{role}`...```, citations, code spans and code fences, math, URLs and link targets, HTML
     tags and comments, dates and years, version numbers, chapter/section/wave/table/figure numbers,
     list and heading numbering, "95 % confidence interval", and plain whole numbers ("three arms",
-    "24 months", "2017").
+    "24 months", "2017"). A method constant typed on purpose is declared in the same cell or page
+    with ``<!-- not-a-result: 0.1; 1.96 -->`` (exact texts, ``;``-separated) and then not reported.
 
     >>> [t.kind for t in typed_numbers_in_markdown("Outflow rose by 9.0 pp ({glue:text}`x`).")]
     ['percentage_points']
     """
+    allowed = {
+        item.strip()
+        for m in _NOT_A_RESULT.finditer(text)
+        for item in m.group(1).split(";")
+        if item.strip()
+    }
     clean = _strip_code_fences(text)
     for pattern in _IGNORED_SPANS:
         clean = _blank(clean, pattern)
     found: list[TypedNumber] = []
     for kind, pattern in _TYPED_RULES:
         for m in pattern.finditer(clean):
-            found.append(TypedNumber(kind, m.group(0).strip(), clean.count("\n", 0, m.start()) + 1))
+            if m.group(0).strip() not in allowed:
+                found.append(
+                    TypedNumber(kind, m.group(0).strip(), clean.count("\n", 0, m.start()) + 1)
+                )
         clean = _blank(clean, pattern)  # one finding per number: the most specific rule wins
     return sorted(found, key=lambda t: t.line)
 

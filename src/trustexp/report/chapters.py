@@ -21,6 +21,8 @@ class ChapterSpec:
 
 CHAPTERS: tuple[ChapterSpec, ...] = (
     ChapterSpec("design", "01_design.ipynb", "Design of the experiment"),
+    ChapterSpec("response", "02_response.ipynb", "Response and attrition"),
+    ChapterSpec("balance", "03_balance.ipynb", "Balance at the start"),
 )
 
 

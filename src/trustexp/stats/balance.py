@@ -110,7 +110,9 @@ def participation_balance(population: pd.DataFrame) -> pd.DataFrame:
 def smd_long(arm_table: pd.DataFrame, part_table: pd.DataFrame) -> pd.DataFrame:
     """Tidy SMDs for the balance chart: ``covariate, label, comparison, smd``."""
     parts = [
-        arm_table.assign(comparison=arm, smd=arm_table[f"smd_{arm}"])[["covariate", "comparison", "smd"]]
+        arm_table.assign(comparison=arm, smd=arm_table[f"smd_{arm}"])[
+            ["covariate", "comparison", "smd"]
+        ]
         for arm in ARMS[:2]
     ]
     parts.append(part_table.assign(comparison="participants")[["covariate", "comparison", "smd"]])
@@ -149,18 +151,28 @@ def label(covariate: str) -> str:
     return COVARIATE_LABELS.get(covariate, ITEM_LABELS.get(covariate, covariate))
 
 
-def arm_balance_display(arm_table: pd.DataFrame) -> pd.DataFrame:
-    """The balance table for readers: shares as percentages, scores with two decimals, SMDs."""
+def arm_balance_display(arm_table: pd.DataFrame, threshold: int) -> pd.DataFrame:
+    """The balance table for readers: shares as percentages, scores with two decimals, SMDs.
+
+    The n answering per arm is one column ``n (arm 1 / arm 2 / control)``, small counts suppressed.
+    """
     from trustexp import fmt
     from trustexp.charts import group_label
+    from trustexp.disclosure import count_text
 
     def value(cov: str, x: float) -> str:
         return fmt.pct(x) if "(share)" in label(cov) else fmt.num(x)
 
     out = pd.DataFrame({"characteristic at the start": arm_table["covariate"].map(label)})
     for arm in ARMS:
-        out[group_label(arm)] = [value(c, m) for c, m in zip(arm_table["covariate"], arm_table[f"mean_{arm}"], strict=True)]
-        out[f"n {arm}"] = arm_table[f"n_{arm}"]
+        out[group_label(arm)] = [
+            value(c, m)
+            for c, m in zip(arm_table["covariate"], arm_table[f"mean_{arm}"], strict=True)
+        ]
     for arm in ARMS[:2]:
         out[f"SMD {group_label(arm)} vs control"] = arm_table[f"smd_{arm}"].map(fmt.num)
+    out["n per arm"] = [
+        " / ".join(count_text(int(r[f"n_{a}"]), threshold) for a in ARMS)
+        for _, r in arm_table.iterrows()
+    ]
     return out

@@ -57,23 +57,6 @@ def wave_timing(survey: pd.DataFrame, lottery_date: pd.Timestamp) -> pd.DataFram
     return out
 
 
-def response_rates(counts: pd.DataFrame) -> pd.DataFrame:
-    """Share of allocated participants who completed their own questionnaire, per arm and wave.
-
-    Returns results-store rows (outcome ``response``, contrast ``<arm> level``, scale ``share``).
-    """
-    n = {(r.stage, r.group): int(r.n) for r in counts.itertuples()}
-    rows = []
-    for arm in ARMS:
-        allocated = n[("allocated", arm)]
-        for w in (0, 1, 2):
-            done = n[(f"wave_{w}", arm)]
-            rows.append(dict(outcome="response", contrast=f"{arm} level", estimate=done / allocated,
-                             ci_low=None, ci_high=None, p=None, n=allocated,
-                             method=f"completed questionnaire wave {w}", scale="share"))  # fmt: skip
-    return pd.DataFrame(rows)
-
-
 FLOW_STAGES = {
     "allocated": "Allocated by the lottery",
     "wave_0": "Start questionnaire returned",

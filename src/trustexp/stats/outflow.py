@@ -486,13 +486,24 @@ def clustered_arm_contrasts(frame: pd.DataFrame, outcome: str, alpha: float = 0.
 
 
 def consultant_mix(frame: pd.DataFrame) -> pd.DataFrame:
-    """Participants per consultant and arm, and the share of each consultant's clients in the
-    consultant's largest arm."""
+    """Consultants grouped by their main arm (the arm most of their participants were in).
+
+    Returns per main arm: ``consultants``, ``participants`` (their clients) and ``in_main_arm``
+    (how many of those clients were in that arm), aggregated so that no cell is one consultant's
+    handful of clients.
+    """
     part = frame[frame["participant"] == 1]
     tab = pd.crosstab(part["consultant_id"], part["arm"]).reindex(columns=list(ARMS), fill_value=0)
-    tab["total"] = tab.sum(axis=1)
-    tab["main_arm_share"] = tab[list(ARMS)].max(axis=1) / tab["total"]
-    return tab.reset_index()
+    main = tab.idxmax(axis=1)
+    per = pd.DataFrame(
+        {"main_arm": main, "participants": tab.sum(axis=1), "in_main_arm": tab.max(axis=1)}
+    )
+    out = per.groupby("main_arm").agg(
+        consultants=("participants", "size"),
+        participants=("participants", "sum"),
+        in_main_arm=("in_main_arm", "sum"),
+    )
+    return out.reindex(list(ARMS)).dropna().astype(int).reset_index()
 
 
 def did_receipt(frame: pd.DataFrame, alpha: float = 0.05) -> dict[str, float]:

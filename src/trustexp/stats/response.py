@@ -19,11 +19,16 @@ def response_flags(survey: pd.DataFrame, participants: pd.DataFrame) -> pd.DataF
     A participant without any survey row for a wave counts as not responding.
     """
     ids = participants["person_id"].astype(str)
-    grid = pd.MultiIndex.from_product([ids, RESPONDENTS, (0, 1, 2)], names=["person_id", "respondent", "wave"])
-    done = survey[survey["completed"].astype(bool)].assign(
-        person_id=lambda s: s["person_id"].astype(str), respondent=lambda s: s["respondent"].astype(str)
+    grid = pd.MultiIndex.from_product(
+        [ids, RESPONDENTS, (0, 1, 2)], names=["person_id", "respondent", "wave"]
     )
-    done = done.drop_duplicates(["person_id", "respondent", "wave"]).set_index(["person_id", "respondent", "wave"])
+    done = survey[survey["completed"].astype(bool)].assign(
+        person_id=lambda s: s["person_id"].astype(str),
+        respondent=lambda s: s["respondent"].astype(str),
+    )
+    done = done.drop_duplicates(["person_id", "respondent", "wave"]).set_index(
+        ["person_id", "respondent", "wave"]
+    )
     out = pd.DataFrame(index=grid).assign(responded=grid.isin(done.index)).reset_index()
     out["arm"] = out["person_id"].map(participants.set_index(ids)["arm"].astype(str))
     return out
@@ -33,7 +38,9 @@ def response_shares(flags: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
     """Share responding per respondent type, arm and wave with Wilson CIs."""
     parts = []
     for (resp, wave), g in flags.groupby(["respondent", "wave"]):
-        shares = wilson_shares(g.assign(responded=g["responded"].astype(int)), "responded", "arm", alpha)
+        shares = wilson_shares(
+            g.assign(responded=g["responded"].astype(int)), "responded", "arm", alpha
+        )
         parts.append(shares.assign(respondent=resp, wave=wave))
     return pd.concat(parts, ignore_index=True).rename(columns={"events": "responded"})
 
@@ -58,9 +65,13 @@ def response_model(baseline: pd.DataFrame, flags: pd.DataFrame, wave: int = 2,
     """
     import statsmodels.api as sm
 
-    own = flags[(flags["respondent"] == "participant") & (flags["wave"] == wave)].set_index("person_id")
+    own = flags[(flags["respondent"] == "participant") & (flags["wave"] == wave)].set_index(
+        "person_id"
+    )
     frame = baseline.join(own["responded"].astype(float), how="inner")
-    x = pd.DataFrame({f"arm_{a}": (frame["arm"] == a).astype(float) for a in ARMS[:2]}, index=frame.index)
+    x = pd.DataFrame(
+        {f"arm_{a}": (frame["arm"] == a).astype(float) for a in ARMS[:2]}, index=frame.index
+    )
     x = x.join(frame[list(MODEL_COVARIATES)].astype(float))
     x = x.loc[:, x.std() > 0]
     fit = sm.Logit(frame["responded"], sm.add_constant(x)).fit(disp=0, cov_type="HC1")
@@ -75,7 +86,9 @@ def response_model(baseline: pd.DataFrame, flags: pd.DataFrame, wave: int = 2,
 
 def responder_smd(baseline: pd.DataFrame, flags: pd.DataFrame, wave: int = 2) -> pd.DataFrame:
     """Start-questionnaire scores of those who did vs did not answer at ``wave`` (SMD per arm)."""
-    own = flags[(flags["respondent"] == "participant") & (flags["wave"] == wave)].set_index("person_id")
+    own = flags[(flags["respondent"] == "participant") & (flags["wave"] == wave)].set_index(
+        "person_id"
+    )
     frame = baseline.join(own["responded"], how="inner")
     rows = []
     for item in BASELINE_ITEMS:
@@ -111,7 +124,11 @@ def model_display(model: pd.DataFrame) -> pd.DataFrame:
     from trustexp.stats.balance import label
 
     def term(t: str) -> str:
-        return f"{group_label(t.removeprefix('arm_'))} (vs control)" if t.startswith("arm_") else label(t)
+        return (
+            f"{group_label(t.removeprefix('arm_'))} (vs control)"
+            if t.startswith("arm_")
+            else label(t)
+        )
 
     return pd.DataFrame({
         "term": model["term"].map(term),
@@ -121,17 +138,43 @@ def model_display(model: pd.DataFrame) -> pd.DataFrame:
     })  # fmt: skip
 
 
-def shares_display(shares: pd.DataFrame) -> pd.DataFrame:
-    """Response per respondent type, wave and arm for readers (n, returned, share with CI)."""
+def shares_display(shares: pd.DataFrame, threshold: int) -> pd.DataFrame:
+    """Response for readers: one row per questionnaire and wave, one column per arm (share, CI, n)."""
     from trustexp import fmt
     from trustexp.charts import group_label
+    from trustexp.disclosure import count_text
 
-    return pd.DataFrame({
-        "questionnaire": shares["respondent"].map({"participant": "participant's own", "consultant": "consultant's rating"}),
-        "wave": shares["wave"],
-        "arm": shares["arm"].map(group_label),
-        "allocated": shares["n"],
-        "returned": shares["responded"],
-        "share (95% CI)": [f"{fmt.pct(s)} {fmt.ci(lo, hi, scale='pct')}"
-                           for s, lo, hi in zip(shares["share"], shares["ci_low"], shares["ci_high"], strict=True)],
-    }).sort_values(["questionnaire", "wave", "arm"], ascending=[False, True, True])  # fmt: skip
+    def cell(r: pd.Series) -> str:
+        if 0 < r["n"] < threshold or 0 < r["responded"] < threshold:
+            return f"suppressed (n {count_text(int(r['n']), threshold)})"
+        return f"{fmt.pct(r['share'])} {fmt.ci(r['ci_low'], r['ci_high'], scale='pct')}, {int(r['responded'])} of {int(r['n'])}"
+
+    data = shares.assign(text=shares.apply(cell, axis=1), arm_label=shares["arm"].map(group_label))
+    wide = data.pivot_table(
+        index=["respondent", "wave"], columns="arm_label", values="text", aggfunc="first"
+    )
+    wide = wide.sort_index(ascending=[False, True]).reset_index()
+    wide["respondent"] = wide["respondent"].map(
+        {"participant": "participant's own", "consultant": "consultant's rating"}
+    )
+    wide.columns.name = None
+    return wide.rename(columns={"respondent": "questionnaire"})
+
+
+def responder_display(smds: pd.DataFrame, threshold: int) -> pd.DataFrame:
+    """Start scores of responders vs non-responders: one row per item, one SMD column per arm."""
+    from trustexp import fmt
+    from trustexp.charts import group_label
+    from trustexp.stats.balance import label
+
+    small = (smds["n_responded"].between(1, threshold - 1)) | (
+        smds["n_not"].between(1, threshold - 1)
+    )
+    data = smds.assign(
+        text=[("suppressed" if s else fmt.num(v)) for v, s in zip(smds["smd"], small, strict=True)]
+    )
+    wide = data.pivot(index="item", columns="arm", values="text").reindex(
+        list(dict.fromkeys(smds["item"]))
+    )
+    wide.columns = [group_label(a) for a in wide.columns]
+    return wide.rename(index=label).rename_axis("score at the start").reset_index()

@@ -653,6 +653,7 @@ def result_texts(res: OutcomeResult, threshold: int, alpha: float = 0.05) -> dic
     """
     from trustexp import fmt
     from trustexp.chapter import n_text
+    from trustexp.charts import group_label
     from trustexp.disclosure import count_text
 
     o, s = res.outcome, res.scale
@@ -695,6 +696,11 @@ def result_texts(res: OutcomeResult, threshold: int, alpha: float = 0.05) -> dic
         out[f"{o}_change_verdict_{arm}"] = {"higher than": "rose", "lower than": "fell"}.get(
             _verdict(res.get("mean change", within)), "did not clearly change"
         )
+    changes = {a: res.get("mean change", f"{a} wave 2 vs wave 0") for a in ARMS}
+    changes = {a: r["estimate"] for a, r in changes.items() if r is not None}
+    out[f"{o}_largest_change_arm"] = (
+        group_label(max(changes, key=changes.get)).lower() if changes else "none"
+    )
     for arm in TREATED:
         c = f"{arm} vs {CONTROL}"
         out[f"{o}_ancova_{arm}"] = est("ANCOVA", c)
@@ -747,3 +753,19 @@ def forest_rows(
     else:
         lab = sel["method"].map(lambda m: _METHOD_LABELS.get(m, m))
     return sel.assign(label=lab.to_numpy()).reset_index(drop=True)
+
+
+def model_texts(frame: pd.DataFrame, key: str) -> dict[str, str]:
+    """Glue texts ``<key>_<arm>`` (estimate with CI) and ``<key>_p_<arm>`` of arm-vs-control rows."""
+    from trustexp import fmt
+
+    out: dict[str, str] = {}
+    for arm in TREATED:
+        hit = frame[frame["contrast"] == f"{arm} vs {CONTROL}"] if len(frame) else frame
+        if hit.empty:
+            out[f"{key}_{arm}"], out[f"{key}_p_{arm}"] = "not estimable", "n/a"
+            continue
+        r = hit.iloc[0]
+        out[f"{key}_{arm}"] = _fmt_est(r["estimate"], r["ci_low"], r["ci_high"], r["scale"])
+        out[f"{key}_p_{arm}"] = fmt.pval(r["p"])
+    return out

@@ -1,0 +1,81 @@
+"""Chart of chapter 9: one forest plot of every outcome and contrast, grouped by domain."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from trustexp.charts import group_label, group_scale
+
+KIND_SHAPES = {
+    "between arms (lottery)": "circle",
+    "participants vs non-participants": "square",
+    "change within an arm": "triangle-up",
+}
+
+
+def forest_data(overview: pd.DataFrame) -> pd.DataFrame:
+    """The rows of ``stats.overview.effect_overview`` that have a standardised value, with labels."""
+    from trustexp.stats.overview import contrast_label, estimate_text, outcome_label
+
+    data = overview[overview["std_estimate"].notna()].copy()
+    data["outcome_label"] = data["outcome"].map(outcome_label)
+    data["contrast_label"] = data["contrast"].map(contrast_label)
+    data["group_label"] = data["group"].map(group_label)
+    data["raw"] = [
+        estimate_text(r.estimate, r.ci_low, r.ci_high, r.scale) for r in data.itertuples()
+    ]
+    data["std_text"] = [
+        f"{r.std_estimate:+.2f} [{r.std_low:.2f}, {r.std_high:.2f}]" for r in data.itertuples()
+    ]
+    data["p_text"] = data["p"].map(lambda p: "n/a" if pd.isna(p) else ("< 0.001" if p < 0.001 else f"{p:.3f}"))
+    return data
+
+
+def forest_chart(overview: pd.DataFrame):
+    """Forest plot: standardised estimate and 95% CI per outcome (rows) and contrast (colour,
+    shape), one panel per domain; the raw-scale estimate is in the tooltip."""
+    import altair as alt
+
+    data = forest_data(overview)
+    groups = [g for g in ("eigen_regie", "intensief", "regulier", "participants") if g in set(data["group"])]
+    outcome_order = list(dict.fromkeys(data["outcome_label"]))
+    contrast_order = list(dict.fromkeys(data["contrast_label"]))
+    y = alt.Y("outcome_label:N", title=None, sort=outcome_order, axis=alt.Axis(labelLimit=260))
+    y_off = alt.YOffset("contrast_label:N", sort=contrast_order)
+    x_scale = alt.Scale(zero=True, nice=True)
+    base = alt.Chart().encode(y=y, yOffset=y_off)
+    bars = base.mark_rule(strokeWidth=1.6).encode(
+        x=alt.X("std_low:Q", scale=x_scale,
+                title="Standardised effect (SDs of the outcome; 95% CI) — right = higher score"),
+        x2="std_high:Q",
+        color=alt.Color("group_label:N", scale=group_scale(groups), title="Group"),
+    )  # fmt: skip
+    points = base.mark_point(filled=True, size=55, opacity=1).encode(
+        x=alt.X("std_estimate:Q", scale=x_scale),
+        color=alt.Color("group_label:N", scale=group_scale(groups), title="Group"),
+        shape=alt.Shape("kind:N", title="Comparison",
+                        scale=alt.Scale(domain=list(KIND_SHAPES), range=list(KIND_SHAPES.values()))),
+        tooltip=[
+            alt.Tooltip("outcome_label:N", title="outcome"),
+            alt.Tooltip("contrast_label:N", title="contrast"),
+            alt.Tooltip("raw:N", title="estimate [95% CI], own scale"),
+            alt.Tooltip("scale:N", title="unit"),
+            alt.Tooltip("method:N", title="method"),
+            alt.Tooltip("std_text:N", title="standardised [95% CI]"),
+            alt.Tooltip("std_method:N", title="standardised by"),
+            alt.Tooltip("p_text:N", title="p (unadjusted)"),
+            alt.Tooltip("n:Q", title="n"),
+        ],
+    )  # fmt: skip
+    zero = alt.Chart().mark_rule(color="#555555", strokeDash=[4, 3]).encode(x=alt.datum(0))
+    return (
+        alt.layer(zero, bars, points, data=data)
+        .properties(width=460, height=alt.Step(9))
+        .facet(row=alt.Row("domain:N", title=None, sort=list(dict.fromkeys(data["domain"])),
+                           header=alt.Header(labelAngle=0, labelAlign="left", labelFontWeight="bold")))
+        .resolve_scale(y="independent")
+        .configure_legend(orient="bottom", direction="vertical", columns=1)
+        .properties(title=alt.Title(
+            "Every outcome and contrast on one standardised scale",
+            subtitle="For difficulty making ends meet and material deprivation, lower is better."))
+    )  # fmt: skip

@@ -1,0 +1,100 @@
+"""Charts of the resources chapter: participation-budget spending per arm and instrument."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from trustexp.charts import group_label, group_scale
+
+ARMS = ("eigen_regie", "intensief", "regulier")
+
+
+def spending_chart(by_arm: pd.DataFrame, instrument_labels: dict[str, str], threshold: int):
+    """Euros per participant and share of the arm's budget, per instrument and arm, with 95% CIs.
+
+    Rows with fewer than ``threshold`` users are not drawn (disclosure control); the subtitle says
+    how many.
+    """
+    import altair as alt
+
+    data = by_arm[by_arm["arm"].isin(ARMS) & (by_arm["instrument"] != "all instruments")]
+    hidden = int(((data["users"] > 0) & (data["users"] < threshold)).sum())
+    data = data[~((data["users"] > 0) & (data["users"] < threshold))]
+    data = data.assign(
+        group=data["arm"].map(group_label),
+        label=data["instrument"].map(lambda k: instrument_labels.get(k, k)),
+        share_pct=100 * data["share"],
+        share_low_pct=100 * data["share_low"],
+        share_high_pct=100 * data["share_high"],
+    )
+    order = [instrument_labels.get(k, k) for k in instrument_labels]
+    arms = [a for a in ARMS if a in set(data["arm"])]
+    y = alt.Y("label:N", sort=order, title="Instrument")
+    colour = alt.Color("group:N", scale=group_scale(arms), title="Arm")
+    tip = [
+        alt.Tooltip("group:N", title="arm"),
+        alt.Tooltip("label:N", title="instrument"),
+        alt.Tooltip("users:Q", title="users"),
+        alt.Tooltip("n:Q", title="participants"),
+        alt.Tooltip("per_participant:Q", title="EUR per participant", format=",.0f"),
+        alt.Tooltip("per_participant_low:Q", title="95% CI low", format=",.0f"),
+        alt.Tooltip("per_participant_high:Q", title="95% CI high", format=",.0f"),
+        alt.Tooltip("share_pct:Q", title="share of budget (%)", format=".1f"),
+        alt.Tooltip("share_low_pct:Q", title="share 95% CI low (%)", format=".1f"),
+        alt.Tooltip("share_high_pct:Q", title="share 95% CI high (%)", format=".1f"),
+    ]
+    base = alt.Chart(data).encode(y=y, yOffset=alt.YOffset("group:N"), color=colour, tooltip=tip)
+    eur = base.mark_rule(strokeWidth=2).encode(
+        x=alt.X("per_participant_low:Q", title="Euros per participant over the experiment (EUR)"),
+        x2="per_participant_high:Q",
+    ) + base.mark_point(filled=True, size=60).encode(x="per_participant:Q")
+    share = base.mark_rule(strokeWidth=2).encode(
+        x=alt.X("share_low_pct:Q", title="Share of the arm's budget (%)"), x2="share_high_pct:Q"
+    ) + base.mark_point(filled=True, size=60).encode(x="share_pct:Q")
+    subtitle = "Points: estimate; lines: 95% bootstrap CI"
+    if hidden:
+        subtitle += f"; {hidden} arm-instrument cells with fewer than {threshold} users not drawn"
+    return alt.hconcat(
+        eur.properties(width=300, height=320),
+        share.properties(width=220, height=320).encode(y=alt.Y("label:N", sort=order, axis=None)),
+    ).properties(title=alt.Title("Where the participation budget went", subtitle=subtitle))
+
+
+def per_exit_chart(per_exit: pd.DataFrame):
+    """Euros of budget per extra exit to full-time work against non-participants, with 95% CIs."""
+    import altair as alt
+
+    data = per_exit[(per_exit["comparison"] == "non_participants") & per_exit["estimate"].notna()]
+    data = data.assign(
+        group=data["group"].map(group_label),
+        ci=[("unbounded" if not b else "") for b in data["bounded"]],
+    )
+    keys = [k for k in (*ARMS, "participants") if k in set(per_exit["group"])]
+    y = alt.Y("group:N", sort=[group_label(k) for k in keys], title=None)
+    colour = alt.Color("group:N", scale=group_scale(keys), legend=None)
+    tip = [
+        alt.Tooltip("group:N", title="group"),
+        alt.Tooltip("spending_per_participant:Q", title="EUR per participant", format=",.0f"),
+        alt.Tooltip("extra_outflow_pp:Q", title="extra outflow (pp)", format=".1f"),
+        alt.Tooltip("estimate:Q", title="EUR per extra exit", format=",.0f"),
+        alt.Tooltip("ci_low:Q", title="95% CI low", format=",.0f"),
+        alt.Tooltip("ci_high:Q", title="95% CI high", format=",.0f"),
+        alt.Tooltip("ci:N", title="CI"),
+    ]
+    base = alt.Chart(data).encode(y=y, color=colour, tooltip=tip)
+    rules = base.mark_rule(strokeWidth=2).encode(
+        x=alt.X("ci_low:Q", title="Budget euros per extra exit to full-time work (EUR)"),
+        x2="ci_high:Q",
+    )
+    dots = base.mark_point(filled=True, size=80).encode(x="estimate:Q")
+    text = base.mark_text(align="left", dx=8, dy=-8, fontSize=11).encode(
+        x="estimate:Q", text="ci:N"
+    )
+    return (rules + dots + text).properties(
+        width=480,
+        height=180,
+        title=alt.Title(
+            "Budget per extra exit, against non-participants",
+            subtitle="Points: estimate; lines: 95% bootstrap CI ('unbounded': the extra outflow may be zero)",
+        ),
+    )
