@@ -56,8 +56,9 @@ test: lint browser-deps
 	@git diff --quiet -- book/chapters || { echo "book/chapters is stale: the committed executed notebooks differ from this build (git diff book/chapters); commit them"; git --no-pager diff --stat -- book/chapters; exit 1; }
 	@test -z "$$(git status --porcelain --untracked-files=all -- book/chapters)" || { echo "book/chapters has uncommitted new files:"; git status --short -- book/chapters; exit 1; }
 
+# Benchmarks are slow and print their own tables (copy them into benchmarks/RESULTS.md).
 bench: install
-	$(BIN)/python benchmarks/run_all.py
+	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 clean:
 	@test -x $(BIN)/trustexp && $(BIN)/trustexp clean || rm -rf book/_build .trustexp-cache results data/cohort book/generated

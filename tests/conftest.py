@@ -28,3 +28,80 @@ def make_params(**overrides) -> Params:
 def small_params() -> Params:
     """A small synthetic parameter set (60 participants, 90 non-participants)."""
     return make_params()
+
+
+# --------------------------------------------------------------------------- small project (e2e)
+
+
+def make_small_project(
+    root,
+    *,
+    name: str = "small",
+    seed: int | None = None,
+    build: bool = True,
+    jobs: int = 2,
+    chapters=None,
+):
+    """A scratch project root with the book sources and a small parameter set, run (and built).
+
+    Copies ``book/`` (without builds and executed chapters), ``notebooks/``, ``_config.yml`` and
+    ``_toc.yml`` into ``root``, writes ``params/<name>.yml`` (the Oss set with 120 participants,
+    400 non-participants, few permutations/simulations/bootstraps; ``seed`` overrides the seed),
+    makes the cohort, runs ``chapters`` (default: every chapter of ``CHAPTERS``) and, with
+    ``build``, builds the HTML.
+    Returns ``(root, html_dir_or_None, log_lines)``.
+    """
+    import shutil
+    from pathlib import Path
+
+    import yaml
+
+    from trustexp.config import load_params
+    from trustexp.data.load import prepare
+    from trustexp.report.build import build_book
+    from trustexp.report.pipeline import run_chapters
+
+    project = Path(__file__).resolve().parents[1]
+    root = Path(root)
+    if not (root / "book").exists():
+        shutil.copytree(
+            project / "book",
+            root / "book",
+            ignore=shutil.ignore_patterns("_build", "chapters", "generated"),
+        )
+        shutil.copytree(project / "notebooks", root / "notebooks")
+        for f in ("_config.yml", "_toc.yml"):
+            shutil.copy(project / f, root / f)
+    raw = yaml.safe_load((project / "params/oss.yml").read_text())
+    raw["name"] = name
+    if seed is not None:
+        raw["seed"] = seed
+    raw["cohort"]["n_participants"] = 120
+    raw["cohort"]["n_non_participants"] = 400
+    raw["analysis"]["n_permutations"] = 200
+    raw["analysis"]["n_simulations"] = 10
+    raw["analysis"]["n_bootstrap"] = 200
+    (root / "params").mkdir(exist_ok=True)
+    params_file = f"params/{name}.yml"
+    (root / params_file).write_text(yaml.safe_dump(raw, sort_keys=False))
+    prepare(load_params(root / params_file), root=root)
+    lines: list[str] = []
+    from trustexp.report.chapters import CHAPTERS
+
+    report = run_chapters(
+        params_file,
+        root=root,
+        jobs=jobs,
+        log=lines.append,
+        code_dir=project / "src/trustexp",
+        chapters=CHAPTERS if chapters is None else tuple(chapters),
+    )
+    report.raise_for_failure()
+    out = build_book(params_file, root, log=lines.append) if build else None
+    return root, out, lines
+
+
+@pytest.fixture(scope="session")
+def small_book_session(tmp_path_factory):
+    """``make_small_project`` built once per test process (share it via ``xdist_group("e2e")``)."""
+    return make_small_project(tmp_path_factory.mktemp("project"))

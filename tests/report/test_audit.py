@@ -108,6 +108,8 @@ def test_small_counts_in_chart_data_and_texts_are_found():
         ("n = 12; 2,200 people; 0 respondents", []),
         ("wave 2 of 3 waves", []),
         ("n = 5.5", []),
+        ("93.0% [86.3%, 96.6%], 7 of 100", ["7 of 100"]),
+        ("93 of 100; wave 2 of 3", []),
     ],
 )
 def test_small_counts_in_text(text, hits):

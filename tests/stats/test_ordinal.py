@@ -82,3 +82,17 @@ def test_models_recover_the_sign_of_known_ladder_and_contact_effects(cohort):
         < (w2 + 4.0) / w2
         < nb.loc["eigen_regie vs regulier", "ci_high"]
     )
+
+
+def test_ladder_distribution_pools_rungs_until_no_cell_is_below_the_threshold():
+    from trustexp.charts.survey import ladder_distribution
+
+    rng = np.random.default_rng(5)
+    rungs = rng.choice([1, 2, 3, 4, 5, 6], size=180, p=[0.03, 0.3, 0.35, 0.25, 0.05, 0.02])
+    long = pd.DataFrame({"arm": np.repeat(["eigen_regie", "intensief", "regulier"], 60),
+                         "wave": np.tile([0, 2], 90), "value": rungs.astype(float)})  # fmt: skip
+    dist = ladder_distribution(long, threshold=10)
+    assert not dist["n"].between(1, 9).any()
+    assert dist.groupby(["arm", "wave"])["n"].sum().eq(30).all()  # nobody lost by pooling
+    bands = dist[["first_rung", "last_rung"]].drop_duplicates()
+    assert bands["first_rung"].min() == 1 and bands["last_rung"].max() == 6

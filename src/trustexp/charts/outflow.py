@@ -170,11 +170,11 @@ def km_chart(km: pd.DataFrame, threshold: int, window_months: int):
         alt.Tooltip("ci_text:N", title="95% CI"),
         alt.Tooltip("risk_text:N", title="still on benefit (at risk)"),
     ]
-    colour = _colour(k["group"])
+    colour = _colour(k["group"]).legend(symbolType="stroke", symbolStrokeWidth=3, symbolOpacity=1)
     band = (
         alt.Chart(k)
         .mark_area(interpolate="step-after", opacity=0.18)
-        .encode(x=x, y="lo:Q", y2="hi:Q", color=_colour(k["group"]).legend(None))
+        .encode(x=x, y="lo:Q", y2="hi:Q", color=colour)
     )
     line = (
         alt.Chart(k)
@@ -198,7 +198,9 @@ def duration_chart(by_class: pd.DataFrame, threshold: int):
     """
     import altair as alt
 
-    s = _share_frame(by_class[by_class["group"].isin(["participants", "non_participants"])], threshold)
+    s = _share_frame(
+        by_class[by_class["group"].isin(["participants", "non_participants"])], threshold
+    )
     classes = list(dict.fromkeys(by_class["duration_class"].astype(str)))
     s["duration_class"] = s["duration_class"].astype(str)
     tip = [
@@ -208,8 +210,12 @@ def duration_chart(by_class: pd.DataFrame, threshold: int):
         alt.Tooltip("ci_text:N", title="95% CI (Wilson)"),
         alt.Tooltip("n_text:N", title="people"),
     ]
-    x = alt.X("duration_class:N", title="Time on benefit at the index date", sort=classes,
-              axis=alt.Axis(labelAngle=0))
+    x = alt.X(
+        "duration_class:N",
+        title="Time on benefit at the index date",
+        sort=classes,
+        axis=alt.Axis(labelAngle=0),
+    )
     xo = alt.XOffset("label:N", sort=[group_label(k) for k in _ORDER])
     base = alt.Chart(s).encode(x=x, xOffset=xo, color=_colour(s["group"]), tooltip=tip)
     bars = base.mark_rule(strokeWidth=2).encode(
@@ -244,7 +250,9 @@ def balance_chart(balance: pd.DataFrame):
             shape=alt.Shape(
                 "when:N",
                 title=None,
-                scale=alt.Scale(domain=["before weighting", "after weighting"], range=["circle", "square"]),
+                scale=alt.Scale(
+                    domain=["before weighting", "after weighting"], range=["circle", "square"]
+                ),
             ),
             color=alt.Color(
                 "when:N",
@@ -285,12 +293,10 @@ def event_study_chart(es: pd.DataFrame, reference_k: int = -1):
     )
     line = (
         alt.Chart(e)
-        .mark_line(color=colour, point=True)
+        .mark_line(color=colour, point=alt.OverlayMarkDef(color=colour))
         .encode(
             x=x,
-            y=alt.Y(
-                "gap:Q", title=f"Gap in share on benefit vs month {reference_k} (percentage points)"
-            ),
+            y=alt.Y("gap:Q", title=f"Gap since month {reference_k} (percentage points)"),
             tooltip=[
                 alt.Tooltip("k:Q", title="month"),
                 alt.Tooltip("gap_text:N", title="gap"),

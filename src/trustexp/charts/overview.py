@@ -27,7 +27,9 @@ def forest_data(overview: pd.DataFrame) -> pd.DataFrame:
     data["std_text"] = [
         f"{r.std_estimate:+.2f} [{r.std_low:.2f}, {r.std_high:.2f}]" for r in data.itertuples()
     ]
-    data["p_text"] = data["p"].map(lambda p: "n/a" if pd.isna(p) else ("< 0.001" if p < 0.001 else f"{p:.3f}"))
+    data["p_text"] = data["p"].map(
+        lambda p: "n/a" if pd.isna(p) else ("< 0.001" if p < 0.001 else f"{p:.3f}")
+    )
     return data
 
 
@@ -37,7 +39,11 @@ def forest_chart(overview: pd.DataFrame):
     import altair as alt
 
     data = forest_data(overview)
-    groups = [g for g in ("eigen_regie", "intensief", "regulier", "participants") if g in set(data["group"])]
+    groups = [
+        g
+        for g in ("eigen_regie", "intensief", "regulier", "participants")
+        if g in set(data["group"])
+    ]
     outcome_order = list(dict.fromkeys(data["outcome_label"]))
     contrast_order = list(dict.fromkeys(data["contrast_label"]))
     y = alt.Y("outcome_label:N", title=None, sort=outcome_order, axis=alt.Axis(labelLimit=260))
@@ -74,7 +80,7 @@ def forest_chart(overview: pd.DataFrame):
         .facet(row=alt.Row("domain:N", title=None, sort=list(dict.fromkeys(data["domain"])),
                            header=alt.Header(labelAngle=0, labelAlign="left", labelFontWeight="bold")))
         .resolve_scale(y="independent")
-        .configure_legend(orient="bottom", direction="vertical", columns=1)
+        .configure_legend(orient="bottom", direction="vertical", columns=1, labelLimit=320)
         .properties(title=alt.Title(
             "Every outcome and contrast on one standardised scale",
             subtitle="For difficulty making ends meet and material deprivation, lower is better."))

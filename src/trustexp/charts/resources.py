@@ -10,14 +10,15 @@ ARMS = ("eigen_regie", "intensief", "regulier")
 
 
 def spending_chart(by_arm: pd.DataFrame, instrument_labels: dict[str, str], threshold: int):
-    """Euros per participant and share of the arm's budget, per instrument and arm, with 95% CIs.
+    """Euros per participant and share of the budget, per instrument and arm (and all), with 95% CIs.
 
     Rows with fewer than ``threshold`` users are not drawn (disclosure control); the subtitle says
     how many.
     """
     import altair as alt
 
-    data = by_arm[by_arm["arm"].isin(ARMS) & (by_arm["instrument"] != "all instruments")]
+    groups = (*ARMS, "participants")
+    data = by_arm[by_arm["arm"].isin(groups) & (by_arm["instrument"] != "all instruments")]
     hidden = int(((data["users"] > 0) & (data["users"] < threshold)).sum())
     data = data[~((data["users"] > 0) & (data["users"] < threshold))]
     data = data.assign(
@@ -28,11 +29,11 @@ def spending_chart(by_arm: pd.DataFrame, instrument_labels: dict[str, str], thre
         share_high_pct=100 * data["share_high"],
     )
     order = [instrument_labels.get(k, k) for k in instrument_labels]
-    arms = [a for a in ARMS if a in set(data["arm"])]
+    arms = [a for a in groups if a in set(data["arm"])]
     y = alt.Y("label:N", sort=order, title="Instrument")
-    colour = alt.Color("group:N", scale=group_scale(arms), title="Arm")
+    colour = alt.Color("group:N", scale=group_scale(arms), title="Group")
     tip = [
-        alt.Tooltip("group:N", title="arm"),
+        alt.Tooltip("group:N", title="group"),
         alt.Tooltip("label:N", title="instrument"),
         alt.Tooltip("users:Q", title="users"),
         alt.Tooltip("n:Q", title="participants"),
@@ -49,14 +50,14 @@ def spending_chart(by_arm: pd.DataFrame, instrument_labels: dict[str, str], thre
         x2="per_participant_high:Q",
     ) + base.mark_point(filled=True, size=60).encode(x="per_participant:Q")
     share = base.mark_rule(strokeWidth=2).encode(
-        x=alt.X("share_low_pct:Q", title="Share of the arm's budget (%)"), x2="share_high_pct:Q"
+        x=alt.X("share_low_pct:Q", title="Share of the group's budget (%)"), x2="share_high_pct:Q"
     ) + base.mark_point(filled=True, size=60).encode(x="share_pct:Q")
     subtitle = "Points: estimate; lines: 95% bootstrap CI"
     if hidden:
-        subtitle += f"; {hidden} arm-instrument cells with fewer than {threshold} users not drawn"
+        subtitle += f"; {hidden} cells with fewer than {threshold} users not drawn"
     return alt.hconcat(
-        eur.properties(width=300, height=320),
-        share.properties(width=220, height=320).encode(y=alt.Y("label:N", sort=order, axis=None)),
+        eur.properties(width=300, height=380),
+        share.properties(width=220, height=380).encode(y=alt.Y("label:N", sort=order, axis=None)),
     ).properties(title=alt.Title("Where the participation budget went", subtitle=subtitle))
 
 

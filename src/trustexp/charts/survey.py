@@ -83,38 +83,66 @@ def trajectory_panels(panels: list[tuple[pd.DataFrame, str, str]], threshold: in
     return alt.concat(*charts, columns=columns).resolve_scale(y="independent")
 
 
-def ladder_distribution(long: pd.DataFrame) -> pd.DataFrame:
-    """Share of people on each ladder rung per arm and wave: ``arm, wave, rung, n, total, share``."""
-    rungs = range(1, 7)
-    counts = (
-        long.assign(rung=long["value"].round().astype(int)).groupby(["arm", "wave", "rung"]).size()
+def ladder_distribution(long: pd.DataFrame, threshold: int = 1) -> pd.DataFrame:
+    """People per ladder band, arm and wave: ``arm, wave, band, first_rung, last_rung, n, total, share``.
+
+    Disclosure control by pooling, not blanking: arm-waves rated for fewer than ``threshold`` people
+    are left out, then the sparsest band is merged with its smaller neighbour until no arm-wave has
+    a band of ``1 .. threshold-1`` people. The bands are the same for every bar, so colours compare.
+    Hand-written because no library pools ordinal categories for disclosure control.
+    """
+    rung = long["value"].round().clip(1, 6).astype(int)
+    table = pd.crosstab([long["arm"], long["wave"]], rung).reindex(
+        columns=range(1, 7), fill_value=0
     )
-    grid = pd.MultiIndex.from_product([ARMS, (0, 1, 2), rungs], names=["arm", "wave", "rung"])
-    out = counts.reindex(grid, fill_value=0).rename("n").reset_index()
-    out["total"] = out.groupby(["arm", "wave"])["n"].transform("sum")
-    out["share"] = out["n"] / out["total"].where(out["total"] > 0)
-    return out
+    table = table[table.sum(axis=1) >= threshold]
+    groups = [[r] for r in range(1, 7)]
+    while len(groups) > 1 and len(table):
+        cells = pd.DataFrame({i: table[g].sum(axis=1) for i, g in enumerate(groups)})
+        small = ((cells > 0) & (cells < threshold)).any(axis=0)
+        if not small.any():
+            break
+        totals = cells.sum(axis=0)
+        j = int(totals[small].idxmin())
+        if j == 0:
+            k = 1
+        elif j == len(groups) - 1:
+            k = j - 1
+        else:
+            k = j - 1 if totals[j - 1] <= totals[j + 1] else j + 1
+        lo, hi = sorted((j, k))
+        groups[lo : hi + 1] = [groups[lo] + groups[hi]]
+    rows = []
+    for (arm, wave), counts in table.iterrows():
+        total = int(counts.sum())
+        for g in groups:
+            n = int(counts[g].sum())
+            rows.append(dict(arm=arm, wave=int(wave), first_rung=g[0], last_rung=g[-1], n=n,
+                             total=total, share=n / total))  # fmt: skip
+    return pd.DataFrame(
+        rows, columns=["arm", "wave", "first_rung", "last_rung", "n", "total", "share"]
+    )
 
 
-def ladder_chart(dist: pd.DataFrame, rung_labels: dict[int, str], threshold: int = 10):
-    """Stacked bars: distribution over the ladder rungs per arm (rows) and wave (bars).
+def _band_label(first: int, last: int, rung_labels: dict[int, str]) -> str:
+    if first == last:
+        return f"{first} {rung_labels.get(first, '')}".strip()
+    return f"{first}–{last} {rung_labels.get(first, '')} to {rung_labels.get(last, '').lower()}".strip()
 
-    Cells of fewer than ``threshold`` people are merged into the bar but their exact count and
-    share are not shown in the tooltip; arm-waves answered by fewer than ``threshold`` are left out.
+
+def ladder_chart(dist: pd.DataFrame, rung_labels: dict[int, str]):
+    """Stacked bars: distribution over the ladder bands per arm (rows) and wave (bars).
+
+    ``dist`` comes from ``ladder_distribution`` (which applies disclosure control by pooling rungs).
     """
     import altair as alt
 
-    data = dist[dist["total"] >= threshold].copy()
-    small = data["n"].between(1, threshold - 1)
-    data["n_text"] = [suppressed_label(threshold) if s else f"{int(n):,}"
-                      for n, s in zip(data["n"], small, strict=True)]  # fmt: skip
-    data["share_text"] = [
-        "suppressed" if s else f"{100 * v:.1f}%" for v, s in zip(data["share"], small, strict=True)
-    ]
-    data["rung_label"] = data["rung"].map(lambda r: f"{r} {rung_labels.get(r, '')}".strip())
+    data = dist.copy()
+    data["band"] = [_band_label(f, last, rung_labels)
+                    for f, last in zip(data["first_rung"], data["last_rung"], strict=True)]  # fmt: skip
     data["group"] = data["arm"].map(group_label)
     data["wave_label"] = data["wave"].map(WAVE_LABELS)
-    order = [f"{r} {rung_labels.get(r, '')}".strip() for r in range(1, 7)]
+    order = list(dict.fromkeys(data.sort_values("first_rung")["band"]))
     return (
         alt.Chart(data)
         .mark_bar()
@@ -124,15 +152,16 @@ def ladder_chart(dist: pd.DataFrame, rung_labels: dict[int, str], threshold: int
                 "share:Q",
                 stack="normalize",
                 title="Share of people rated (%)",
-                axis=alt.Axis(format="%"),
+                axis=alt.Axis(format="%", values=[0, 0.25, 0.5, 0.75, 1]),
             ),
             color=alt.Color(
-                "rung_label:N",
+                "band:N",
                 sort=order,
                 title="Ladder rung",
                 scale=alt.Scale(scheme="viridis", domain=order),
+                legend=alt.Legend(columns=3, labelLimit=300),
             ),
-            order=alt.Order("rung:Q"),
+            order=alt.Order("first_rung:Q"),
             row=alt.Row(
                 "group:N",
                 title=None,
@@ -142,9 +171,9 @@ def ladder_chart(dist: pd.DataFrame, rung_labels: dict[int, str], threshold: int
             tooltip=[
                 alt.Tooltip("group:N", title="arm"),
                 alt.Tooltip("wave_label:N", title="wave"),
-                alt.Tooltip("rung_label:N", title="rung"),
-                alt.Tooltip("n_text:N", title="n"),
-                alt.Tooltip("share_text:N", title="share"),
+                alt.Tooltip("band:N", title="rung"),
+                alt.Tooltip("n:Q", title="people", format=","),
+                alt.Tooltip("share:Q", title="share", format=".1%"),
                 alt.Tooltip("total:Q", title="people rated", format=","),
             ],
         )  # fmt: skip
@@ -153,11 +182,12 @@ def ladder_chart(dist: pd.DataFrame, rung_labels: dict[int, str], threshold: int
 
 
 def forest_chart(rows: pd.DataFrame, x_title: str, title: str, null: float = 0.0,
-                 label_col: str = "label"):  # fmt: skip
+                 label_col: str = "label", band: float | None = None, level: str = "95%"):  # fmt: skip
     """Forest plot of arm-vs-control estimates with 95 % CIs, coloured by arm.
 
     ``rows`` needs ``label`` (what the row is, e.g. an outcome), ``contrast``, ``estimate``,
-    ``ci_low``, ``ci_high``, ``p`` and ``n``. ``null`` draws the line of no effect (1 for ratios).
+    ``ci_low``, ``ci_high``, ``p`` and ``n``. ``null`` draws the line of no effect (1 for ratios);
+    ``band`` shades ``[null - band, null + band]`` (an equivalence margin); ``level`` names the CI.
     """
     import altair as alt
 
@@ -173,8 +203,8 @@ def forest_chart(rows: pd.DataFrame, x_title: str, title: str, null: float = 0.0
     )
     y_off = alt.YOffset("group:N", sort=[group_label(a) for a in ARMS[:2]])
     tooltip = [alt.Tooltip(f"{label_col}:N", title="outcome"), alt.Tooltip("group:N", title="arm"),
-               alt.Tooltip("estimate:Q", format=".2f"), alt.Tooltip("ci_low:Q", title="95% CI low", format=".2f"),
-               alt.Tooltip("ci_high:Q", title="95% CI high", format=".2f"),
+               alt.Tooltip("estimate:Q", format=".2f"), alt.Tooltip("ci_low:Q", title=f"{level} CI low", format=".2f"),
+               alt.Tooltip("ci_high:Q", title=f"{level} CI high", format=".2f"),
                alt.Tooltip("p:Q", format=".3f"), alt.Tooltip("n:Q", title="n (people)", format=",")]  # fmt: skip
     base = alt.Chart(data)
     bars = base.mark_rule(strokeWidth=2).encode(x=alt.X("ci_low:Q", title=x_title), x2="ci_high:Q",
@@ -187,4 +217,9 @@ def forest_chart(rows: pd.DataFrame, x_title: str, title: str, null: float = 0.0
         .encode(x="x:Q")
     )
     n_rows = data[label_col].nunique()
-    return (zero + bars + points).properties(width=460, height=max(60, 42 * n_rows), title=title)
+    layers = [zero, bars, points]
+    if band is not None:
+        shade = pd.DataFrame({"lo": [null - band], "hi": [null + band]})
+        layers.insert(0, alt.Chart(shade).mark_rect(color="#dddddd", opacity=0.6).encode(
+            x="lo:Q", x2="hi:Q", tooltip=[alt.Tooltip("hi:Q", title="equivalence margin", format=".2f")]))  # fmt: skip
+    return alt.layer(*layers).properties(width=460, height=max(60, 42 * n_rows), title=title)

@@ -20,12 +20,42 @@ def _quote(path: str) -> str:
     return "'" + str(path).replace("'", "''") + "'"
 
 
-def _offsets_cte(registry_glob: str) -> str:
+def _connect(index_dates: pd.DataFrame, groups: pd.DataFrame | None = None):
+    """A DuckDB connection with the table ``pop(person_id, m0[, grp])``.
+
+    ``m0`` is the index month as an integer (year * 12 + month), so that month offsets are integer
+    arithmetic; the people are copied into DuckDB once instead of being re-read from pandas by
+    every query. No progress bar (it would print into notebooks and logs).
+    """
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
+    con.execute("SET preserve_insertion_order = false")
+    con.register("pop_df", index_dates[["person_id", "index_date"]])
+    if groups is None:
+        con.execute(
+            "CREATE TABLE pop AS SELECT CAST(person_id AS VARCHAR) AS person_id,"
+            " CAST(year(index_date) * 12 + month(index_date) AS INTEGER) AS m0 FROM pop_df"
+        )
+    else:
+        con.register("grp_df", groups[["person_id", "group"]])
+        con.execute(
+            "CREATE TABLE pop AS SELECT CAST(p.person_id AS VARCHAR) AS person_id,"
+            " CAST(year(p.index_date) * 12 + month(p.index_date) AS INTEGER) AS m0,"
+            ' CAST(g."group" AS VARCHAR) AS grp'
+            " FROM pop_df p JOIN grp_df g ON CAST(p.person_id AS VARCHAR) = CAST(g.person_id AS VARCHAR)"
+        )
+    con.unregister("pop_df")
+    return con
+
+
+def _offsets_cte(registry_glob: str, with_group: bool = False) -> str:
+    grp = ", p.grp" if with_group else ""
     return f"""
         r AS (
           SELECT r.person_id, CAST(r.on_benefit AS INTEGER) AS y,
-                 CAST(r.exit_reason AS VARCHAR) AS exit_reason,
-                 date_diff('month', date_trunc('month', p.index_date), r.month) AS k
+                 CAST(year(r.month) * 12 + month(r.month) AS INTEGER) - p.m0 AS k{grp}
           FROM read_parquet({_quote(registry_glob)}) r JOIN pop p USING (person_id))"""
 
 
@@ -42,24 +72,30 @@ def person_registry_summary(
 
     Example: ``person_registry_summary(cohort.registry_path, cohort.population, 24, 12)``.
     """
-    import duckdb
-
     w, b = int(window_months), int(months_before)
+    # exits are rare: read them in their own (filtered) scan, keep the full scan to counts
     sql = f"""
-        WITH {_offsets_cte(registry_glob)}
-        SELECT person_id,
-               min(k) FILTER (WHERE exit_reason IS NOT NULL AND k BETWEEN 1 AND {w}) AS exit_k,
-               arg_min(exit_reason, k) FILTER (WHERE exit_reason IS NOT NULL AND k BETWEEN 1 AND {w})
-                   AS exit_reason,
-               max(k) AS last_k,
-               avg(y) FILTER (WHERE k BETWEEN {-b} AND -1) AS pre_receipt,
-               avg(y) FILTER (WHERE k BETWEEN 1 AND {w}) AS post_receipt,
-               count(*) FILTER (WHERE k BETWEEN {-b} AND -1) AS n_pre,
-               count(*) FILTER (WHERE k BETWEEN 1 AND {w}) AS n_post
-        FROM r GROUP BY person_id"""
-    con = duckdb.connect()
+        WITH {_offsets_cte(registry_glob)},
+        agg AS (
+          SELECT person_id, max(k) AS last_k,
+                 avg(y) FILTER (WHERE k BETWEEN {-b} AND -1) AS pre_receipt,
+                 avg(y) FILTER (WHERE k BETWEEN 1 AND {w}) AS post_receipt,
+                 count(*) FILTER (WHERE k BETWEEN {-b} AND -1) AS n_pre,
+                 count(*) FILTER (WHERE k BETWEEN 1 AND {w}) AS n_post
+          FROM r GROUP BY person_id),
+        ex AS (
+          SELECT e.person_id, CAST(e.exit_reason AS VARCHAR) AS exit_reason,
+                 CAST(year(e.month) * 12 + month(e.month) AS INTEGER) - p.m0 AS k
+          FROM read_parquet({_quote(registry_glob)}) e JOIN pop p USING (person_id)
+          WHERE e.exit_reason IS NOT NULL),
+        first_exit AS (
+          SELECT person_id, min(k) AS exit_k, arg_min(exit_reason, k) AS exit_reason
+          FROM ex WHERE k BETWEEN 1 AND {w} GROUP BY person_id)
+        SELECT agg.person_id, first_exit.exit_k, first_exit.exit_reason, agg.last_k,
+               agg.pre_receipt, agg.post_receipt, agg.n_pre, agg.n_post
+        FROM agg LEFT JOIN first_exit USING (person_id)"""
+    con = _connect(population)
     try:
-        con.register("pop", population[["person_id", "index_date"]])
         out = con.execute(sql).df()
     finally:
         con.close()
@@ -102,22 +138,19 @@ def monthly_receipt(
     both in month ``k`` and in ``reference_k``, mean and sample variance of ``y_k - y_ref``) for
     ``k_min <= k <= k_max``. These are the sufficient statistics of an event-study contrast.
     """
-    import duckdb
-
+    if not k_min <= reference_k <= k_max:
+        raise ValueError(f"reference_k={reference_k} must lie in [{k_min}, {k_max}]")
     sql = f"""
-        WITH {_offsets_cte(registry_glob)},
-        rk AS (SELECT r.*, g."group" FROM r JOIN grp g USING (person_id)
-               WHERE k BETWEEN {int(k_min)} AND {int(k_max)}),
-        ref AS (SELECT person_id, y AS y_ref FROM r WHERE k = {int(reference_k)})
-        SELECT rk."group" AS "group", rk.k AS k, count(*) AS n, avg(rk.y) AS share,
+        WITH {_offsets_cte(registry_glob, with_group=True)},
+        rk AS (SELECT person_id, grp, k, y FROM r WHERE k BETWEEN {int(k_min)} AND {int(k_max)}),
+        ref AS (SELECT person_id, y AS y_ref FROM rk WHERE k = {int(reference_k)})
+        SELECT rk.grp AS "group", rk.k AS k, count(*) AS n, avg(rk.y) AS share,
                count(ref.y_ref) AS d_n, avg(rk.y - ref.y_ref) AS d_mean,
                var_samp(rk.y - ref.y_ref) AS d_var
         FROM rk LEFT JOIN ref USING (person_id)
-        GROUP BY rk."group", rk.k ORDER BY 1, 2"""
-    con = duckdb.connect()
+        GROUP BY rk.grp, rk.k ORDER BY 1, 2"""
+    con = _connect(index_dates, groups)
     try:
-        con.register("pop", index_dates[["person_id", "index_date"]])
-        con.register("grp", groups[["person_id", "group"]])
         out = con.execute(sql).df()
     finally:
         con.close()
@@ -132,6 +165,7 @@ def registry_size(registry_glob: str) -> dict[str, int]:
     import duckdb
 
     con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
     try:
         rows, people = con.execute(
             f"SELECT count(*), count(DISTINCT person_id) FROM read_parquet({_quote(registry_glob)})"

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from trustexp.data import codebook
+from trustexp.data.truth import SURVEY_ITEMS
 from trustexp.errors import InvalidData
 
 if TYPE_CHECKING:
@@ -26,20 +27,7 @@ if TYPE_CHECKING:
 
 MAX_SHOWN = 5
 ROW_CONVENTION = "rows are data rows: 1 = first row under the header (spreadsheet row 2)"
-_ANSWER_COLUMNS = (
-    "wellbeing",
-    "health",
-    "mental_health",
-    "self_reliance",
-    "social_trust",
-    "institutional_trust",
-    "financial_strain",
-    "deprived",
-    "contacts",
-    "ladder",
-    "motivation",
-    "progress",
-)
+_ANSWER_COLUMNS = SURVEY_ITEMS
 
 
 def _show(values: Iterable[Any]) -> str:

@@ -34,7 +34,7 @@ from trustexp.data.cohort import (
     write_cohort_into,
     write_manifest,
 )
-from trustexp.data.truth import ARMS, GroupCovariates, OutcomeValues, Truth
+from trustexp.data.truth import ARMS, SURVEY_ITEMS, GroupCovariates, OutcomeValues, Truth
 
 if TYPE_CHECKING:
     from trustexp.config import Params
@@ -220,19 +220,7 @@ def _observe(item: str, latent: np.ndarray, rng: np.random.Generator) -> np.ndar
     raise KeyError(item)
 
 
-_PARTICIPANT_ITEMS = (
-    "wellbeing",
-    "health",
-    "mental_health",
-    "self_reliance",
-    "social_trust",
-    "institutional_trust",
-    "financial_strain",
-    "deprived",
-    "contacts",
-    "ladder",
-    "motivation",
-)
+_PARTICIPANT_ITEMS = tuple(i for i in SURVEY_ITEMS if i != "progress")
 _CONSULTANT_ITEMS = ("wellbeing", "ladder", "progress")
 
 

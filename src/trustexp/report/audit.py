@@ -143,6 +143,9 @@ _COUNT_NOUN = re.compile(
 )
 
 
+_K_OF_N = re.compile(rf"(?<![\w.,])({_INT})\s+(?:of|van|out of)\s+({_INT})(?![\d.,]*\d)")
+
+
 def _as_int(text: str) -> int | None:
     text = text.replace(",", "")
     return int(text) if text.isdigit() else None
@@ -151,9 +154,14 @@ def _as_int(text: str) -> int | None:
 def small_counts_in_text(text: str, threshold: int) -> list[str]:
     """Counts of people below ``threshold`` (and above 0) that a text shows as numbers.
 
-    Recognised: ``n = 7``, ``n: 7`` and ``7 participants`` (people, respondents, households...).
+    Recognised: ``n = 7``, ``n: 7``, ``7 participants`` (people, respondents, households...) and
+    ``7 of 120`` (a small part of a group of at least ``threshold``; "2 of 3 waves" is not).
     """
     hits: list[str] = []
+    for m in _K_OF_N.finditer(text):
+        part, whole = _as_int(m.group(1)), _as_int(m.group(2))
+        if part is not None and whole is not None and 0 < part < threshold <= whole:
+            hits.append(m.group(0))
     for pattern in (_N_EQUALS, _COUNT_NOUN):
         for m in pattern.finditer(text):
             value = _as_int(m.group(1))

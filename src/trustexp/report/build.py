@@ -22,6 +22,7 @@ from trustexp.report.chapters import CHAPTERS, ChapterSpec
 
 DEFAULT_SET = "oss"
 APPENDIX = ("methods", "generated/codebook", "generated/provenance", "glossary", "references")
+METHOD_PAGES = ("calibration", "methods_survey")
 
 
 class BuildFailed(TrustexpError):
@@ -43,7 +44,7 @@ def render_toc(chapters: tuple[ChapterSpec, ...] = CHAPTERS) -> str:
     for page in APPENDIX:
         lines.append(f"      - file: {page}")
         if page == "methods":
-            lines += ["        sections:", "          - file: calibration"]
+            lines += ["        sections:"] + [f"          - file: {m}" for m in METHOD_PAGES]
     return "\n".join(lines) + "\n"
 
 

@@ -23,6 +23,9 @@ CHAPTERS: tuple[ChapterSpec, ...] = (
     ChapterSpec("design", "01_design.ipynb", "Design of the experiment"),
     ChapterSpec("response", "02_response.ipynb", "Response and attrition"),
     ChapterSpec("balance", "03_balance.ipynb", "Balance at the start"),
+    ChapterSpec("wellbeing", "05_wellbeing.ipynb", "Wellbeing"),
+    ChapterSpec("social_participation", "06_social_participation.ipynb", "Social participation"),
+    ChapterSpec("other_outcomes", "07_other_outcomes.ipynb", "Health, self-reliance, trust and poverty"),
 )
 
 

@@ -30,7 +30,7 @@ COLUMNS = [
 OUTCOMES = (
     "outflow_full", "outflow_any", "wellbeing", "health", "mental_health", "self_reliance",
     "social_trust", "institutional_trust", "financial_strain", "deprived", "contacts", "ladder",
-    "progress", "spending", "response",
+    "progress", "spending", "response", "benefit_receipt",
 )  # fmt: skip
 ARMS = ("eigen_regie", "intensief", "regulier")
 SCALES = ("pp", "points", "g", "d", "odds_ratio", "hazard_ratio", "ratio", "eur", "share", "icc")

@@ -40,19 +40,26 @@ def _n(x: str, lang: str) -> str:
     return fmt.nl(x) if lang == "nl" else x
 
 
+UNITS = {
+    "en": {"contacts": " contacts per month", "ladder": " rungs", "": " points"},
+    "nl": {"contacts": " contacten per maand", "ladder": " treden", "": " punt"},
+}
+
+
 def estimate_text(row: pd.Series | None, lang: str = "en") -> str:
     """An estimate with its 95% CI in the row's unit (pp or points), or "not estimated"."""
     if row is None or pd.isna(row["estimate"]):
         return NOT_ESTIMATED[lang]
     est, low, high = float(row["estimate"]), float(row["ci_low"]), float(row["ci_high"])
+    units = UNITS[lang]
     if lang == "nl":
         if row["scale"] == "pp":
             return f"{fmt.pp_nl(est, signed=True)} (95%-BI {fmt.nl(fmt.ci(low, high, scale='pp'))})"
-        unit = " punt" if row["scale"] == "points" else ""
+        unit = units.get(str(row["outcome"]), units[""]) if row["scale"] == "points" else ""
         return f"{fmt.nl(fmt.num(est, signed=True))}{unit} (95%-BI {fmt.nl(fmt.ci(low, high))})"
     if row["scale"] == "pp":
         return f"{fmt.pp(est, signed=True)} (95% CI {fmt.ci(low, high, scale='pp')})"
-    unit = " points" if row["scale"] == "points" else ""
+    unit = units.get(str(row["outcome"]), units[""]) if row["scale"] == "points" else ""
     return f"{fmt.num(est, signed=True)}{unit} (95% CI {fmt.ci(low, high)})"
 
 
@@ -123,10 +130,14 @@ def summary_facts(store: pd.DataFrame, lang: str = "en", alpha: float = 0.05) ->
         out[f"outflow_{key}"] = estimate_text(
             find_row(store, "outflow_full", contrast, "risk difference"), lang
         )
-        out[f"wellbeing_{key}"] = estimate_text(find_row(store, "wellbeing", contrast, "ANCOVA"), lang)
+        out[f"wellbeing_{key}"] = estimate_text(
+            find_row(store, "wellbeing", contrast, "ANCOVA"), lang
+        )
     changes = [find_row(store, "wellbeing", f"{a} wave 2 vs wave 0", "mean change") for a in ARMS]
     out["wellbeing_change"] = (
-        "; ".join(f"{names[a]} {estimate_text(r, lang)}" for a, r in zip(ARMS, changes, strict=True))
+        "; ".join(
+            f"{names[a]} {estimate_text(r, lang)}" for a, r in zip(ARMS, changes, strict=True)
+        )
         if any(r is not None for r in changes)
         else NOT_ESTIMATED[lang]
     )
@@ -142,9 +153,7 @@ def summary_facts(store: pd.DataFrame, lang: str = "en", alpha: float = 0.05) ->
     tested = [f for f in flags if f is not None]
     if tested:
         k, m = sum(tested), len(tested)
-        out["unconfirmed"] = (
-            f"{k} van de {m}" if lang == "nl" else f"{k} of {m}"
-        )
+        out["unconfirmed"] = f"{k} van de {m}" if lang == "nl" else f"{k} of {m}"
     else:
         out["unconfirmed"] = NOT_ESTIMATED[lang]
     holm = store[store["method"].astype(str).str.endswith("(Holm)")
@@ -164,8 +173,31 @@ def summary_facts(store: pd.DataFrame, lang: str = "en", alpha: float = 0.05) ->
         out["permutation_min_p"] = _n(fmt.pval(lo), lang)
     else:
         out["permutation_min_p"] = NOT_ESTIMATED[lang]
+    mde = store[(store["outcome"] == "outflow_full") & (store["method"] == "MDE registry")]
+    out["mde_outflow"] = (
+        (fmt.pp_nl(float(mde["estimate"].max())) if lang == "nl" else fmt.pp(float(mde["estimate"].max())))
+        if len(mde) else NOT_ESTIMATED[lang]
+    )  # fmt: skip
+    p_row, n_row = level("participants"), level("non_participants")
+    if p_row is not None and n_row is not None and float(n_row["estimate"]) > 0:
+        out["outflow_ratio"] = _n(
+            fmt.num(float(p_row["estimate"]) / float(n_row["estimate"]), 1), lang
+        )
+    else:
+        out["outflow_ratio"] = NOT_ESTIMATED[lang]
+    spend = find_row(store, "spending", "participants level", "spending per participant")
+    out["spend_participant"] = (
+        NOT_ESTIMATED[lang] if spend is None
+        else _n(f"€{fmt.count(float(spend['estimate']))}", lang).replace("€", "€ " if lang == "nl" else "€")
+    )  # fmt: skip
+    traj = find_row(
+        store, "spending", "participants level", "budget share: reintegration_trajectory"
+    )
+    out["trajectory_share"] = share_text(traj, lang)
     cov = store[store["method"].astype(str).str.startswith("simulation coverage")]
-    out["coverage_min"] = _n(fmt.pct(float(cov["estimate"].min())), lang) if len(cov) else NOT_ESTIMATED[lang]
+    out["coverage_min"] = (
+        _n(fmt.pct(float(cov["estimate"].min())), lang) if len(cov) else NOT_ESTIMATED[lang]
+    )
     return out
 
 
@@ -191,3 +223,20 @@ def verdict_words(store: pd.DataFrame, lang: str = "en") -> dict[str, str]:
         "outflow_arms_verdict": words[0] if outflow_between_arms_clear(store) else words[1],
         "wellbeing_arms_verdict": words[0] if wellbeing_between_arms_clear(store) else words[1],
     }
+
+
+def chapter_links(present: set[str], lang: str = "en") -> list[str]:
+    """Markdown lines ``{doc}`NN_x` — title`` for the chapters of the book whose results exist."""
+    from pathlib import Path
+
+    from trustexp.report.chapters import CHAPTERS
+
+    skip = {"summary", "samenvatting"}
+    return [f"{{doc}}`{Path(c.notebook).stem}` — {c.title}" for c in CHAPTERS
+            if c.key in present and c.key not in skip]  # fmt: skip
+
+
+SUMMARY_CHAPTERS = ("design", "response", "balance", "outflow", "wellbeing", "social_participation",
+                    "other_outcomes", "consultants", "effect_sizes", "hawthorne", "resources",
+                    "robustness")  # fmt: skip
+"""Chapters whose results the summaries read (those not in the store are reported, not fatal)."""

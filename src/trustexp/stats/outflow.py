@@ -30,7 +30,17 @@ COVARIATE_LABELS = {
     "household_couple": "Household: couple",
     "household_couple_children": "Household: couple with children",
 }
-STORE_COLUMNS = ["outcome", "contrast", "estimate", "ci_low", "ci_high", "p", "n", "method", "scale"]
+STORE_COLUMNS = [
+    "outcome",
+    "contrast",
+    "estimate",
+    "ci_low",
+    "ci_high",
+    "p",
+    "n",
+    "method",
+    "scale",
+]
 
 
 def _z(alpha: float) -> float:
@@ -132,9 +142,7 @@ def risk_difference(
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        p = test_proportions_2indep(
-            events1, n1, events0, n0, method="score", compare="diff"
-        ).pvalue
+        p = test_proportions_2indep(events1, n1, events0, n0, method="score", compare="diff").pvalue
     p = 1.0 if (events1 + events0 in (0, n)) else float(p)
     return {"estimate": 100 * est, "ci_low": 100 * low, "ci_high": 100 * high, "p": p, "n": n}
 
@@ -157,7 +165,9 @@ def risk_differences(frame: pd.DataFrame, outcome: str, alpha: float = 0.05) -> 
     rows = []
     for contrast, (m1, m0) in _contrast_masks(frame).items():
         y = frame[outcome]
-        rd = risk_difference(int(y[m1].sum()), int(m1.sum()), int(y[m0].sum()), int(m0.sum()), alpha)
+        rd = risk_difference(
+            int(y[m1].sum()), int(m1.sum()), int(y[m0].sum()), int(m0.sum()), alpha
+        )
         rows.append({"outcome": outcome, "contrast": contrast, **rd})
     out = pd.DataFrame(rows)
     return out.assign(method="risk difference", scale="pp")
@@ -227,12 +237,16 @@ def adjusted_risk_difference(
 
 def _with_singleton_clusters(frame: pd.DataFrame) -> pd.Series:
     """Consultant for participants; each non-participant is a cluster of one."""
-    return frame["consultant_id"].astype("object").where(
-        frame["participant"] == 1, "np_" + frame["person_id"].astype(str)
+    return (
+        frame["consultant_id"]
+        .astype("object")
+        .where(frame["participant"] == 1, "np_" + frame["person_id"].astype(str))
     )
 
 
-def adjusted_risk_differences(frame: pd.DataFrame, outcome: str, alpha: float = 0.05) -> pd.DataFrame:
+def adjusted_risk_differences(
+    frame: pd.DataFrame, outcome: str, alpha: float = 0.05
+) -> pd.DataFrame:
     """Covariate-adjusted risk differences against the non-participants (pp).
 
     ``adjusted risk difference``: robust (HC1) SEs, for participants and each arm vs
@@ -242,7 +256,10 @@ def adjusted_risk_differences(frame: pd.DataFrame, outcome: str, alpha: float = 
     """
     rows = []
     masks = _contrast_masks(frame)
-    for contrast in ("participants vs non_participants", *(f"{a} vs non_participants" for a in ARMS)):
+    for contrast in (
+        "participants vs non_participants",
+        *(f"{a} vs non_participants" for a in ARMS),
+    ):
         m1, m0 = masks[contrast]
         sub = frame[m1 | m0].assign(treated=m1[m1 | m0].astype(int))
         est = adjusted_risk_difference(sub, outcome, alpha=alpha)
@@ -296,7 +313,9 @@ def propensity_weights(
     return pd.Series(w, index=frame.index, name="weight")
 
 
-def balance_table(frame: pd.DataFrame, weights: pd.Series, treated: str = "participant") -> pd.DataFrame:
+def balance_table(
+    frame: pd.DataFrame, weights: pd.Series, treated: str = "participant"
+) -> pd.DataFrame:
     """Standardised mean differences of the covariates before and after weighting.
 
     SMD = (mean treated - mean comparison) / sqrt((var treated + var comparison) / 2), with the
@@ -329,7 +348,11 @@ def balance_table(frame: pd.DataFrame, weights: pd.Series, treated: str = "parti
 
 
 def reweighted_risk_difference(
-    frame: pd.DataFrame, outcome: str, weights: pd.Series, treated: str = "participant", alpha: float = 0.05
+    frame: pd.DataFrame,
+    outcome: str,
+    weights: pd.Series,
+    treated: str = "participant",
+    alpha: float = 0.05,
 ) -> dict[str, float]:
     """Participants' share minus the propensity-reweighted comparison share (pp).
 
@@ -352,9 +375,7 @@ def reweighted_risk_difference(
     }
 
 
-def reweighted_rows(
-    frame: pd.DataFrame, weights: pd.Series, alpha: float = 0.05
-) -> pd.DataFrame:
+def reweighted_rows(frame: pd.DataFrame, weights: pd.Series, alpha: float = 0.05) -> pd.DataFrame:
     """Store rows ``reweighted risk difference`` (participants vs non-participants) per outcome."""
     rows = [
         {
@@ -411,8 +432,13 @@ def duration_contrasts(frame: pd.DataFrame, outcome: str, alpha: float = 0.05) -
         adj = adjusted_risk_difference(sub.assign(treated=sub["participant"]), outcome, alpha=alpha)
         for method, est in (("risk difference", raw), ("adjusted risk difference", adj)):
             rows.append(
-                {"duration_class": cls, "method": method, "n_participants": int(t.sum()),
-                 "n_non_participants": int(c.sum()), **est}  # fmt: skip
+                {
+                    "duration_class": cls,
+                    "method": method,
+                    "n_participants": int(t.sum()),
+                    "n_non_participants": int(c.sum()),
+                    **est,
+                }  # fmt: skip
             )
     return pd.DataFrame(rows).assign(outcome=outcome)
 
@@ -477,10 +503,17 @@ def clustered_arm_contrasts(frame: pd.DataFrame, outcome: str, alpha: float = 0.
                 continue
             n = int(data["arm"].isin([arm, "regulier"]).sum())
             rows.append(
-                {"outcome": outcome, "contrast": f"{arm} vs regulier",
-                 "estimate": 100 * res.params[name], "ci_low": 100 * ci.loc[name, 0],
-                 "ci_high": 100 * ci.loc[name, 1], "p": float(res.pvalues[name]), "n": n,
-                 "method": method, "scale": "pp"}  # fmt: skip
+                {
+                    "outcome": outcome,
+                    "contrast": f"{arm} vs regulier",
+                    "estimate": 100 * res.params[name],
+                    "ci_low": 100 * ci.loc[name, 0],
+                    "ci_high": 100 * ci.loc[name, 1],
+                    "p": float(res.pvalues[name]),
+                    "n": n,
+                    "method": method,
+                    "scale": "pp",
+                }  # fmt: skip
             )
     return pd.DataFrame(rows)
 
@@ -588,7 +621,9 @@ def contrast_rows(frame: pd.DataFrame, weights: pd.Series, alpha: float = 0.05) 
 
 def pick(rows: pd.DataFrame, outcome: str, contrast: str, method: str) -> pd.Series:
     """The one row of ``rows`` with this outcome, contrast and method (NaNs if there is none)."""
-    hit = rows[(rows["outcome"] == outcome) & (rows["contrast"] == contrast) & (rows["method"] == method)]
+    hit = rows[
+        (rows["outcome"] == outcome) & (rows["contrast"] == contrast) & (rows["method"] == method)
+    ]
     if hit.empty:
         return pd.Series({c: np.nan for c in STORE_COLUMNS})
     return hit.iloc[0]
@@ -609,7 +644,9 @@ def contrasts_display(rows: pd.DataFrame) -> pd.DataFrame:
             "compared with": b.map(group_label),
             "method": r["method"],
             "difference": r["estimate"].map(lambda v: pp(v, signed=True)),
-            "95% CI (pp)": [ci(x, y, scale="pp") for x, y in zip(r["ci_low"], r["ci_high"], strict=True)],
+            "95% CI (pp)": [
+                ci(x, y, scale="pp") for x, y in zip(r["ci_low"], r["ci_high"], strict=True)
+            ],
             "p": r["p"].map(pval),
             "n": r["n"].astype(int),
         }
@@ -629,7 +666,10 @@ def shares_display(shares: pd.DataFrame) -> pd.DataFrame:
             "n": shares["n"].astype(int),
             "left benefit": shares["events"].astype(int),
             "share": shares["share"].map(pct),
-            "95% CI (Wilson)": [ci(a, b, scale="pct") for a, b in zip(shares["ci_low"], shares["ci_high"], strict=True)],
+            "95% CI (Wilson)": [
+                ci(a, b, scale="pct")
+                for a, b in zip(shares["ci_low"], shares["ci_high"], strict=True)
+            ],
         }
     )
     if "duration_class" in shares:

@@ -177,12 +177,15 @@ def binary_sd(p1: float, p2: float) -> float:
     return math.sqrt((p1 * (1 - p1) + p2 * (1 - p2)) / 2)
 
 
-def effect_overview(store: pd.DataFrame) -> pd.DataFrame:
+def effect_overview(store: pd.DataFrame, sds: dict[str, float] | None = None) -> pd.DataFrame:
     """One row per effect outcome and contrast: raw estimate, standardised estimate, p.
 
-    The raw row is the preferred method of ``RAW_METHODS``; the standardised value is the
-    chapter's own ``g``/``d`` row where one exists, otherwise (differences of shares) the risk
-    difference divided by the pooled SD of the two groups' shares (from ``<group> level`` rows).
+    The raw row is the preferred method of ``RAW_METHODS``. The standardised value divides the
+    raw estimate and its CI by ``sds[outcome]`` where given (the baseline SD of a questionnaire
+    outcome: the yardstick the questionnaire chapters use), so raw and standardised values agree
+    in sign and significance; otherwise it is the chapter's own ``g``/``d`` row, or for
+    differences of shares the risk difference divided by the pooled SD of the two groups' shares
+    (from ``<group> level`` rows).
     Columns: ``domain, outcome, contrast, kind, group, method, scale, estimate, ci_low, ci_high,
     p, n, std_estimate, std_low, std_high, std_method``.
     """
@@ -197,7 +200,11 @@ def effect_overview(store: pd.DataFrame) -> pd.DataFrame:
         std = find_row(effects, outcome, contrast, STD_METHODS[kind])
         s_est = s_low = s_high = np.nan
         s_method = ""
-        if std is not None:
+        sd = (sds or {}).get(outcome, np.nan)
+        if np.isfinite(sd) and sd > 0:
+            s_est, s_low, s_high = raw["estimate"] / sd, raw["ci_low"] / sd, raw["ci_high"] / sd
+            s_method = f"{raw['method']} / baseline SD"
+        elif std is not None:
             s_est, s_low, s_high = std["estimate"], std["ci_low"], std["ci_high"]
             s_method = str(std["method"])
         elif raw["scale"] == "pp":
@@ -236,6 +243,23 @@ def effect_overview(store: pd.DataFrame) -> pd.DataFrame:
         _o=out["outcome"].map(order_o), _k=out["kind"].map(order_k), _c=out["contrast"]
     ).sort_values(["_o", "_k", "_c"])
     return out.drop(columns=["_o", "_k", "_c"]).reset_index(drop=True)
+
+
+def baseline_sds(
+    survey: pd.DataFrame, participants: pd.DataFrame, outcomes: list[str]
+) -> dict[str, float]:
+    """Baseline (wave-0) SD of each questionnaire outcome among participants (``survey.baseline_sd``).
+
+    A description of the data, not a model: the yardstick for standardising the stored estimates.
+    """
+    from trustexp.stats.survey import baseline_sd, long_outcome
+
+    out = {}
+    for outcome in outcomes:
+        if outcome in ("outflow_full", "outflow_any") or outcome not in survey.columns:
+            continue
+        out[outcome] = baseline_sd(long_outcome(survey, participants, outcome))
+    return out
 
 
 def adjust_pvalues(overview: pd.DataFrame, family: str = "kind") -> pd.DataFrame:
@@ -320,3 +344,85 @@ def multiplicity_summary(adjusted: pd.DataFrame, alpha: float = 0.05) -> pd.Data
             )
         )
     return pd.DataFrame(rows)
+
+
+ESTIMATE_CHAPTERS = ("outflow", "wellbeing", "social_participation", "other_outcomes")
+"""Chapters whose estimates the overview shows (the effect outcomes)."""
+
+
+def read_store(
+    results_dir, chapters: tuple[str, ...] | list[str]
+) -> tuple[pd.DataFrame, list[str]]:
+    """The results of those ``chapters`` that are in the store, and the names of those that are not.
+
+    Unlike ``report.store.read_results`` a missing chapter is not an error here: pages that read
+    the store show what is there and say what is not (primary rows are checked separately by
+    ``require_primary``).
+    """
+    from pathlib import Path
+
+    from trustexp.report.store import read_results
+
+    present = [c for c in chapters if (Path(results_dir) / f"{c}.parquet").is_file()]
+    missing = [c for c in chapters if c not in present]
+    store = (
+        read_results(results_dir, present)
+        if present
+        else read_results(Path(results_dir) / "_none_")
+    )
+    return store, missing
+
+
+def overview_rows(adjusted: pd.DataFrame) -> pd.DataFrame:
+    """Results-store rows of the overview: standardised risk differences (scale ``d``) and the
+    Holm- and BH-adjusted p-values of every tested estimate (method ``<method> (Holm)``/``(BH)``)."""
+    rows = []
+    for r in adjusted.itertuples():
+        if r.std_method == "risk difference / pooled SD":
+            rows.append(dict(outcome=r.outcome, contrast=r.contrast, estimate=r.std_estimate,
+                             ci_low=r.std_low, ci_high=r.std_high, p=r.p, n=r.n,
+                             method="standardised risk difference", scale="d"))  # fmt: skip
+        if pd.notna(r.p):
+            for tag, p in (("Holm", r.p_holm), ("BH", r.p_bh)):
+                rows.append(dict(outcome=r.outcome, contrast=r.contrast, estimate=r.estimate,
+                                 ci_low=r.ci_low, ci_high=r.ci_high, p=min(1.0, float(p)), n=r.n,
+                                 method=f"{r.method} ({tag})", scale=r.scale))  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+UNCONFIRMED = ("health", "mental_health", "self_reliance", "social_trust", "institutional_trust",
+               "financial_strain", "deprived")  # fmt: skip
+"""Outcomes the published evaluation did not confirm (``not_confirmed`` in published.yml)."""
+
+
+def overview_facts(adjusted: pd.DataFrame, alpha: float = 0.05) -> dict[str, str]:
+    """Formatted numbers of the overview page (glue name -> text)."""
+    from trustexp import fmt
+
+    fam = multiplicity_summary(adjusted, alpha).set_index("family")
+    out = {
+        "n_effects": fmt.count(len(adjusted)),
+        "n_outcomes": fmt.count(adjusted["outcome"].nunique()),
+        "n_standardised": fmt.count(int(adjusted["std_estimate"].notna().sum())),
+        "alpha": fmt.num(alpha),
+    }
+    for kind, key in ((RANDOMISED, "rand"), (VS_NON, "non"), (WITHIN, "within")):
+        row = fam.loc[kind] if kind in fam.index else None
+        for col in ("tests", "raw", "holm", "bh"):
+            out[f"{key}_{col}"] = fmt.count(int(row[col])) if row is not None else "0"
+    rand = adjusted[(adjusted["kind"] == RANDOMISED) & adjusted["std_estimate"].notna()]
+    if len(rand):
+        top = rand.loc[rand["std_estimate"].abs().idxmax()]
+        out["largest_rand"] = (
+            f"{fmt.num(top['std_estimate'], signed=True)} SDs "
+            f"({contrast_label(top['contrast']).lower()}, {outcome_label(top['outcome']).lower()})"
+        )
+    else:
+        out["largest_rand"] = "not estimated in this build"
+    unc = adjusted[(adjusted["kind"] == RANDOMISED) & adjusted["outcome"].isin(UNCONFIRMED)]
+    if len(unc):
+        k = int(((unc["ci_low"] > 0) | (unc["ci_high"] < 0)).sum())
+        out["unconfirmed_text"] = f"{k} of {len(unc)}"
+    else:
+        out["unconfirmed_text"] = "not estimated in this build"
+    return out

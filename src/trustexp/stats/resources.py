@@ -206,11 +206,8 @@ def spending_difference(
         x = total[arm == a]
         b = _resample_means(x[:, None], n_bootstrap, rng)[:, 0] - b_ref
         lo, hi = np.percentile(b, [100 * alpha / 2, 100 * (1 - alpha / 2)])
-        p = (
-            stats.ttest_ind(x, ref, equal_var=False).pvalue
-            if len(x) > 1 and len(ref) > 1
-            else np.nan
-        )
+        spread = len(x) > 1 and len(ref) > 1 and (np.ptp(x) > 0 or np.ptp(ref) > 0)
+        p = stats.ttest_ind(x, ref, equal_var=False).pvalue if spread else np.nan
         rows.append(dict(arm=a, n=len(x) + len(ref), estimate=float(x.mean() - ref.mean()),
                          ci_low=float(lo), ci_high=float(hi), p=float(p)))  # fmt: skip
     return pd.DataFrame(rows)

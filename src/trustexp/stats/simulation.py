@@ -113,7 +113,9 @@ def _one_replicate(task: tuple[dict, int, int]) -> pd.DataFrame:
 
     raw, rep, seed = task
     params = _sim_params(params_from_dict(raw, "<simulation>"), seed)
-    out = estimate_cohort(generate(params), params.analysis.outflow_window_months, params.analysis.alpha)
+    out = estimate_cohort(
+        generate(params), params.analysis.outflow_window_months, params.analysis.alpha
+    )
     return out.assign(replicate=rep, seed=seed)
 
 
@@ -135,7 +137,9 @@ def simulate(params: Params, n_simulations: int, workers: int = 2) -> pd.DataFra
         from concurrent.futures import ProcessPoolExecutor
 
         with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn")) as pool:
-            parts = list(pool.map(_one_replicate, tasks, chunksize=max(1, n_simulations // (4 * workers))))
+            parts = list(
+                pool.map(_one_replicate, tasks, chunksize=max(1, n_simulations // (4 * workers)))
+            )
     reps = pd.concat(parts, ignore_index=True)
     truth = true_effects(params.truth)[["outcome", "contrast", "truth"]]
     return reps.merge(truth, on=["outcome", "contrast"], how="left")
@@ -149,7 +153,9 @@ def simulation_summary(reps: pd.DataFrame, flag_below: float = 0.90) -> pd.DataF
     not be computed are left out (``n_replicates`` counts those used).
     """
     rows = []
-    for (outcome, contrast, method), g in reps.groupby(["outcome", "contrast", "method"], sort=False):
+    for (outcome, contrast, method), g in reps.groupby(
+        ["outcome", "contrast", "method"], sort=False
+    ):
         g = g.dropna(subset=["estimate", "ci_low", "ci_high"])
         n = len(g)
         err = g["estimate"] - g["truth"]

@@ -26,6 +26,8 @@ TREATED = ("eigen_regie", "intensief")
 WAVES = (0, 1, 2)
 STORE_COLUMNS = ["contrast", "estimate", "ci_low", "ci_high", "p", "n", "method", "scale"]
 SHARE_ITEMS = ("deprived",)
+MDE_POWER = 0.8
+"""Power at which minimum detectable effects are reported."""
 
 
 def value_scale(item: str) -> str:
@@ -497,7 +499,7 @@ def analyse_outcome(
         mixedlm=mixedlm_contrasts(mixedlm_all(long), alpha, scale),
         within=within_change(long, alpha, n_boot, seed, scale),
         tost=tost_arm(long, sesoi, alpha, scale),
-        mde=mde_arm(long, alpha, 0.8, scale),
+        mde=mde_arm(long, alpha, MDE_POWER, scale),
         sesoi_points=sesoi,
     )
 
@@ -669,6 +671,7 @@ def result_texts(res: OutcomeResult, threshold: int, alpha: float = 0.05) -> dic
         out[f"{o}_mean_w{w}"] = fmt.pct(mean / 100) if pp else fmt.num(mean)
     paired = paired_wave(res.long, 2)
     out[f"{o}_n_ancova"] = count_text(len(paired), threshold)
+    out[f"{o}_mde_power"] = fmt.pct(MDE_POWER, 0)
     out[f"{o}_sesoi"] = fmt.pp(res.sesoi_points) if pp else f"{fmt.num(res.sesoi_points)} points"
     inter = (
         res.mixed_anova[res.mixed_anova["Source"] == "Interaction"]
@@ -769,3 +772,100 @@ def model_texts(frame: pd.DataFrame, key: str) -> dict[str, str]:
         out[f"{key}_{arm}"] = _fmt_est(r["estimate"], r["ci_low"], r["ci_high"], r["scale"])
         out[f"{key}_p_{arm}"] = fmt.pval(r["p"])
     return out
+
+
+# --- several outcomes at once (chapter on the outcomes the report could not confirm) ----------
+
+UNCONFIRMED = ("health", "mental_health", "self_reliance", "social_trust", "institutional_trust",
+               "financial_strain", "deprived")  # fmt: skip
+
+
+def panels(results: dict[str, OutcomeResult]) -> list[tuple[pd.DataFrame, str, str]]:
+    """``(trajectory, title, unit)`` per outcome for ``charts.survey.trajectory_panels``."""
+    return [(r.trajectory, outcome_label(k), outcome_unit(k)) for k, r in results.items()]
+
+
+def standardised_equivalence(results: dict[str, OutcomeResult]) -> pd.DataFrame:
+    """TOST rows of several outcomes in baseline-SD units (estimate and 90 % CI divided by the SD).
+
+    Puts outcomes on different scales on one axis against the smallest effect of interest.
+    """
+    parts = []
+    for key, r in results.items():
+        sd = baseline_sd(r.long)
+        if r.tost.empty or not np.isfinite(sd) or sd <= 0:
+            continue
+        t = r.tost.assign(outcome=key)
+        t[["estimate", "ci_low", "ci_high"]] = (
+            t[["estimate", "ci_low", "ci_high"]].astype(float) / sd
+        )
+        parts.append(t)
+    if not parts:
+        return pd.DataFrame(columns=["outcome", *STORE_COLUMNS, "label"])
+    out = pd.concat(parts, ignore_index=True)
+    return out.assign(label=out["outcome"].map(outcome_label))
+
+
+def interaction_table(results: dict[str, OutcomeResult]) -> pd.DataFrame:
+    """Per outcome: the arm x wave test of the complete-case mixed ANOVA (F, df, p, n)."""
+    from trustexp import fmt
+
+    rows = []
+    for key, r in results.items():
+        t = r.mixed_anova
+        hit = t[t["Source"] == "Interaction"] if len(t) else t
+        if hit.empty:
+            rows.append(dict(outcome=outcome_label(key), F="n/a", df="", p="n/a", n=0))
+            continue
+        h = hit.iloc[0]
+        rows.append(dict(outcome=outcome_label(key), F=fmt.num(h["F"]), df=f"{int(h['DF1'])}, {int(h['DF2'])}",
+                         p=fmt.pval(h["p_unc"]), n=int(h["n"])))  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def pairwise_between_table(results: dict[str, OutcomeResult]) -> pd.DataFrame:
+    """Per outcome: mixed-model differences in change between arms (start to two years), Holm p."""
+    parts = []
+    for key, r in results.items():
+        t = pairwise_table(r)
+        t = t[~t["contrast"].str.contains(": ", regex=False)]
+        parts.append(t.assign(contrast=t["contrast"].str.replace(
+            " (difference in change, start to two years)", "", regex=False)).assign(outcome=outcome_label(key)))  # fmt: skip
+    out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    return out[["outcome", *[c for c in out.columns if c != "outcome"]]] if len(out) else out
+
+
+def callout_lines(results: dict[str, OutcomeResult], glued: dict[str, str]) -> list[str]:
+    """One line per outcome: ANCOVA against regular service and the equivalence verdicts (glued texts)."""
+    lines = []
+    for key in results:
+        lines.append(
+            f"{outcome_label(key)}: self-direction {glued[f'{key}_ancova_eigen_regie']}, intensive support "
+            f"{glued[f'{key}_ancova_intensief']} against regular service after two years; equivalence "
+            f"{glued[f'{key}_tost_verdict_eigen_regie'].replace('equivalence ', '')} / "
+            f"{glued[f'{key}_tost_verdict_intensief'].replace('equivalence ', '')}."
+        )
+    return lines
+
+
+def summary_texts(results: dict[str, OutcomeResult], alpha: float = 0.05) -> dict[str, str]:
+    """Counts over outcomes and arms for the prose: contrasts tested, clear differences, equivalence."""
+    n_tests = n_clear = n_equiv = n_open = 0
+    for r in results.values():
+        for arm in TREATED:
+            c = f"{arm} vs {CONTROL}"
+            a, t = r.get("ANCOVA", c), r.get("TOST", c)
+            if a is None:
+                continue
+            n_tests += 1
+            clear = a["ci_low"] > 0 or a["ci_high"] < 0
+            equiv = t is not None and t["p"] < alpha
+            n_clear += clear
+            n_equiv += equiv
+            n_open += (not clear) and (not equiv)
+    return {
+        "unconfirmed_n_contrasts": str(n_tests),
+        "unconfirmed_n_clear": str(n_clear),
+        "unconfirmed_n_equivalent": str(n_equiv),
+        "unconfirmed_n_open": str(n_open),
+    }

@@ -54,7 +54,9 @@ def kaplan_meier(
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
 
-def logrank(frame: pd.DataFrame, event: str = "event_any", groups: tuple[str, ...] = GROUPS) -> dict:
+def logrank(
+    frame: pd.DataFrame, event: str = "event_any", groups: tuple[str, ...] = GROUPS
+) -> dict:
     """Log-rank test of equal survival across ``groups`` (chi-squared, df = groups - 1)."""
     from lifelines.statistics import multivariate_logrank_test
 
@@ -62,8 +64,15 @@ def logrank(frame: pd.DataFrame, event: str = "event_any", groups: tuple[str, ..
     k = data["group"].nunique()
     if k < 2:
         return {"statistic": np.nan, "df": 0, "p": np.nan, "n": len(data)}
-    res = multivariate_logrank_test(data["time"].astype(float), data["group"], data[event].astype(int))
-    return {"statistic": float(res.test_statistic), "df": k - 1, "p": float(res.p_value), "n": len(data)}
+    res = multivariate_logrank_test(
+        data["time"].astype(float), data["group"], data[event].astype(int)
+    )
+    return {
+        "statistic": float(res.test_statistic),
+        "df": k - 1,
+        "p": float(res.p_value),
+        "n": len(data),
+    }
 
 
 def _cox(data: pd.DataFrame, event: str, columns: list[str], alpha: float) -> pd.DataFrame | None:
@@ -83,7 +92,9 @@ def _cox(data: pd.DataFrame, event: str, columns: list[str], alpha: float) -> pd
     return cph.summary
 
 
-def cox_hazard_ratios(frame: pd.DataFrame, event: str, outcome: str, alpha: float = 0.05) -> pd.DataFrame:
+def cox_hazard_ratios(
+    frame: pd.DataFrame, event: str, outcome: str, alpha: float = 0.05
+) -> pd.DataFrame:
     """Hazard ratios (Efron ties) as results-store rows.
 
     ``hazard ratio``: each arm vs non-participants (one model with arm indicators), participants
@@ -106,14 +117,28 @@ def cox_hazard_ratios(frame: pd.DataFrame, event: str, outcome: str, alpha: floa
             return
         s = summary.loc[term]
         parts.append(
-            {"outcome": outcome, "contrast": contrast, "estimate": float(s["exp(coef)"]),
-             "ci_low": float(s.iloc[5]), "ci_high": float(s.iloc[6]), "p": float(s["p"]),
-             "n": n, "method": method, "scale": "hazard_ratio"}  # fmt: skip
+            {
+                "outcome": outcome,
+                "contrast": contrast,
+                "estimate": float(s["exp(coef)"]),
+                "ci_low": float(s.iloc[5]),
+                "ci_high": float(s.iloc[6]),
+                "p": float(s["p"]),
+                "n": n,
+                "method": method,
+                "scale": "hazard_ratio",
+            }  # fmt: skip
         )
 
     s = _cox(data, event, list(ARMS), alpha)
     for arm in ARMS:
-        add(s, arm, f"{arm} vs non_participants", "hazard ratio", int((data[arm] + data["non_participants"]).sum()))
+        add(
+            s,
+            arm,
+            f"{arm} vs non_participants",
+            "hazard ratio",
+            int((data[arm] + data["non_participants"]).sum()),
+        )
     s = _cox(data, event, ["participant"], alpha)
     add(s, "participant", "participants vs non_participants", "hazard ratio", len(data))
     s = _cox(data, event, ["participant", *covs], alpha)

@@ -1,0 +1,149 @@
+"""Charts of chapter 12: power against the estimates, attrition sensitivity, simulation coverage."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from trustexp.charts import group_label, group_scale
+
+
+def _labels(frame: pd.DataFrame) -> pd.DataFrame:
+    from trustexp.stats.overview import contrast_label, outcome_label
+
+    return frame.assign(
+        outcome_label=frame["outcome"].map(outcome_label),
+        contrast_label=frame["contrast"].map(contrast_label),
+        group_label=frame["contrast"].str.split(" ").str[0].map(group_label),
+    )
+
+
+def power_chart(verdicts: pd.DataFrame):
+    """Each arm contrast in SDs of the outcome (estimate, 95% CI) beside its minimum detectable
+    effect (ticks at +/- MDE) and the smallest effect of interest (grey band)."""
+    import altair as alt
+
+    d = _labels(verdicts)
+    sd = d["sd"]
+    d = d.assign(
+        est_d=d["estimate"] / sd, low_d=d["ci_low"] / sd, high_d=d["ci_high"] / sd,
+        mde_neg=-d["mde_d"], sesoi_d=d["sesoi"] / sd, sesoi_neg=-d["sesoi"] / sd,
+        est_text=[f"{r.estimate:+.2f} [{r.ci_low:.2f}, {r.ci_high:.2f}] {r.scale}" for r in d.itertuples()],
+        mde_text=[f"{r.mde:.2f} {r.scale} ({r.mde_d:.2f} SD)" for r in d.itertuples()],
+    )  # fmt: skip
+    arms = [a for a in ("eigen_regie", "intensief") if group_label(a) in set(d["group_label"])]
+    y = alt.Y("outcome_label:N", title=None, sort=list(dict.fromkeys(d["outcome_label"])),
+              axis=alt.Axis(labelLimit=260))  # fmt: skip
+    off = alt.YOffset("contrast_label:N")
+    base = alt.Chart(d).encode(y=y, yOffset=off)
+    tip = [
+        alt.Tooltip("outcome_label:N", title="outcome"),
+        alt.Tooltip("contrast_label:N", title="contrast"),
+        alt.Tooltip("est_text:N", title="estimate [95% CI]"),
+        alt.Tooltip("mde_text:N", title="minimum detectable effect"),
+        alt.Tooltip("verdict:N", title="verdict"),
+        alt.Tooltip("n:Q", title="n"),
+    ]
+    band = base.mark_bar(color="#dddddd", opacity=0.6, height=14).encode(
+        x=alt.X("sesoi_neg:Q", title="Effect in SDs of the outcome (estimate with 95% CI; | = minimum detectable effect)"),
+        x2="sesoi_d:Q",
+    )  # fmt: skip
+    colour = alt.Color("group_label:N", scale=group_scale(arms), title="Arm vs regular service")
+    ci = base.mark_rule(strokeWidth=1.6).encode(
+        x="low_d:Q", x2="high_d:Q", color=colour, tooltip=tip
+    )
+    pt = base.mark_point(filled=True, size=50, opacity=1).encode(
+        x="est_d:Q", color=colour, tooltip=tip
+    )
+    tick_pos = base.mark_tick(thickness=2, size=10, color="#333333").encode(
+        x="mde_d:Q", tooltip=tip
+    )
+    tick_neg = base.mark_tick(thickness=2, size=10, color="#333333").encode(
+        x="mde_neg:Q", tooltip=tip
+    )
+    zero = alt.Chart(d).mark_rule(color="#555555", strokeDash=[4, 3]).encode(x=alt.datum(0))
+    return (band + zero + ci + pt + tick_pos + tick_neg).properties(
+        width=460, height=alt.Step(12),
+        title=alt.Title("What the design could detect",
+                        subtitle="Grey band: smaller than the smallest effect of interest"),
+    )  # fmt: skip
+
+
+def attrition_chart(frame: pd.DataFrame):
+    """Complete-case ANCOVA, response-weighted ANCOVA and Lee bounds per arm contrast.
+
+    ``frame``: ``outcome, contrast, method, estimate, ci_low, ci_high, scale`` where Lee bounds
+    have method ``Lee bounds`` with ``estimate`` = lower and ``upper`` = upper bound.
+    """
+    import altair as alt
+
+    d = _labels(frame)
+    d = d.assign(
+        upper=d.get("upper", d["estimate"]).fillna(d["estimate"]),
+        text=[f"{r.estimate:+.2f}" + (f" to {r.upper:+.2f}" if r.method == "Lee bounds" else "")
+              + f" [{r.ci_low:.2f}, {r.ci_high:.2f}] {r.scale}" for r in d.assign(
+                  upper=d.get("upper", d["estimate"]).fillna(d["estimate"])).itertuples()],
+    )  # fmt: skip
+    arms = [a for a in ("eigen_regie", "intensief") if group_label(a) in set(d["group_label"])]
+    colour = alt.Color("group_label:N", scale=group_scale(arms), title="Arm vs regular service")
+    y = alt.Y("method:N", title=None, sort=["ANCOVA", "IPW ANCOVA", "Lee bounds"])
+    tip = [alt.Tooltip("contrast_label:N", title="contrast"), alt.Tooltip("method:N"),
+           alt.Tooltip("text:N", title="estimate or bounds [95% CI]")]  # fmt: skip
+    base = alt.Chart().encode(y=y, yOffset=alt.YOffset("contrast_label:N"))
+    ci = base.mark_rule(strokeWidth=1.2).encode(
+        x=alt.X("ci_low:Q", title="Difference in the score after two years (points; 95% CI)"),
+        x2="ci_high:Q", color=colour, tooltip=tip)  # fmt: skip
+    bounds = base.mark_bar(height=7, opacity=0.8).encode(
+        x="estimate:Q", x2="upper:Q", color=colour, tooltip=tip
+    )
+    pt = base.mark_point(filled=True, size=50, opacity=1).encode(
+        x="estimate:Q", color=colour, tooltip=tip
+    )
+    zero = alt.Chart().mark_rule(color="#555555", strokeDash=[4, 3]).encode(x=alt.datum(0))
+    return (
+        alt.layer(zero, ci, bounds, pt, data=d)
+        .properties(width=440, height=alt.Step(14))
+        .facet(row=alt.Row("outcome_label:N", title=None,
+                           header=alt.Header(labelAngle=0, labelAlign="left", labelFontWeight="bold")))
+        .properties(title=alt.Title("Does questionnaire non-response change the answer?",
+                                    subtitle="Bars: Lee bounds (range of effects consistent with selective response)"))
+    )  # fmt: skip
+
+
+def coverage_chart(summary: pd.DataFrame, nominal: float = 0.95, flag_below: float = 0.90):
+    """Coverage of each estimator's 95% CI over the simulated cohorts (+/- 1.96 Monte Carlo SE)."""
+    import altair as alt
+
+    d = _labels(summary)
+    d = d.assign(
+        label=d["outcome_label"] + ": " + d["contrast_label"].str.lower() + ", " + d["method"],
+        low=(d["coverage"] - 1.96 * d["coverage_mcse"]).clip(0, 1),
+        high=(d["coverage"] + 1.96 * d["coverage_mcse"]).clip(0, 1),
+        cov_text=[f"{100 * r.coverage:.1f}% of {r.n_replicates} cohorts" for r in d.itertuples()],
+        bias_text=[f"{r.bias:+.3f} {r.scale} (truth {r.truth:.2f})" for r in d.itertuples()],
+    )
+    arms = [a for a in ("eigen_regie", "intensief") if group_label(a) in set(d["group_label"])]
+    colour = alt.Color("group_label:N", scale=group_scale(arms), title="Arm vs regular service")
+    y = alt.Y("label:N", title=None, sort=list(d["label"]), axis=alt.Axis(labelLimit=640))
+    tip = [alt.Tooltip("label:N", title="estimator"), alt.Tooltip("cov_text:N", title="coverage"),
+           alt.Tooltip("bias_text:N", title="bias")]  # fmt: skip
+    base = alt.Chart(d).encode(y=y)
+    lowest = min(0.7, float(d["low"].min()) - 0.02)
+    scale = alt.Scale(domain=[lowest, 1.0], clamp=True)
+    x = alt.X("low:Q", title="Share of 95% CIs that contain the truth (± 1.96 Monte Carlo SE)",
+              scale=scale, axis=alt.Axis(format="%"))  # fmt: skip
+    bars = base.mark_rule(strokeWidth=1.6).encode(x=x, x2="high:Q", color=colour, tooltip=tip)
+    pts = base.mark_point(filled=True, size=55, opacity=1).encode(
+        x="coverage:Q", color=colour, tooltip=tip
+    )
+    rules = alt.Chart(
+        pd.DataFrame({"x": [nominal, flag_below], "what": ["nominal 95%", "flag below 90%"]})
+    )
+    ref = rules.mark_rule(strokeDash=[4, 3]).encode(
+        x=alt.X("x:Q", scale=scale),
+        color=alt.value("#555555"),
+        strokeDash=alt.StrokeDash("what:N", title="Reference", legend=alt.Legend(orient="bottom")),
+        tooltip=[alt.Tooltip("what:N", title="reference")],
+    )
+    return (ref + bars + pts).properties(
+        width=300, height=alt.Step(22), title="Do the 95% confidence intervals hold the truth 95% of the time?"
+    )  # fmt: skip

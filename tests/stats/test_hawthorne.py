@@ -1,0 +1,244 @@
+"""The Hawthorne caveat: store reading, bounds, masking simulation, truth recovery."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.formula.api as smf
+from conftest import make_params
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import stats
+from statsmodels.stats.power import NormalIndPower
+from statsmodels.stats.proportion import (
+    confint_proportions_2indep,
+    proportion_effectsize,
+    proportions_ztest,
+)
+
+from trustexp.data.outcomes import outflow_flags
+from trustexp.data.synthetic import generate
+from trustexp.report.store import validate_results
+from trustexp.stats import hawthorne as hw
+
+
+def _row(outcome, contrast, est, low, high, method, n=200, scale="pp", p=0.5):
+    return dict(chapter="x", outcome=outcome, contrast=contrast, estimate=est, ci_low=low,
+                ci_high=high, p=p, n=n, method=method, scale=scale)  # fmt: skip
+
+
+def _store(reg_lead=6.0, arm=(2.0, 1.0)):
+    """A results store of the exact shape the outflow and wellbeing chapters write."""
+    rows = [
+        _row("outflow_full", "eigen_regie vs regulier", arm[0], arm[0] - 10, arm[0] + 10, "risk difference"),
+        _row("outflow_full", "intensief vs regulier", arm[1], arm[1] - 10, arm[1] + 10, "risk difference"),
+        _row("outflow_full", "participants vs non_participants", 11.0, 7.0, 15.0, "risk difference", 2200),
+        _row("outflow_full", "participants vs non_participants", 8.0, 3.0, 13.0, "adjusted risk difference", 2200),
+        _row("outflow_full", "regulier vs non_participants", 10.0, 3.0, 17.0, "risk difference", 2000),
+        _row("outflow_full", "regulier vs non_participants", reg_lead, reg_lead - 7, reg_lead + 7, "adjusted risk difference", 2000),
+        _row("outflow_full", "eigen_regie vs non_participants", reg_lead + arm[0], 1.0, 16.0, "adjusted risk difference", 2000),
+        _row("outflow_full", "regulier level", 0.21, 0.14, 0.30, "share (Wilson)", 100, "share"),
+        _row("wellbeing", "eigen_regie vs regulier", 0.1, -0.3, 0.5, "ANCOVA", 112, "points"),
+        _row("wellbeing", "intensief vs regulier", 0.0, -0.4, 0.4, "ANCOVA", 112, "points"),
+        _row("wellbeing", "eigen_regie vs regulier", -0.1, -0.5, 0.2, "Hedges g", 112, "g"),
+        _row("wellbeing", "regulier wave 2 vs wave 0", 0.4, 0.1, 0.8, "mean change", 59, "points"),
+        _row("wellbeing", "eigen_regie wave 2 vs wave 0", 0.7, 0.3, 1.1, "mean change", 53, "points"),
+    ]  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def test_decomposition_reads_preferred_methods_and_skips_missing_rows():
+    dec = hw.decomposition(_store()).set_index(["outcome", "contrast"])
+    assert (
+        dec.loc[("outflow_full", "participants vs non_participants"), "method"]
+        == "adjusted risk difference"
+    )
+    assert dec.loc[("outflow_full", "participants vs non_participants"), "estimate"] == 8.0
+    assert dec.loc[("outflow_full", "eigen_regie vs regulier"), "component"] == "treatment"
+    assert dec.loc[("wellbeing", "eigen_regie vs regulier"), "method"] == "ANCOVA"
+    assert (
+        dec.loc[("wellbeing", "regulier wave 2 vs wave 0"), "component"] == "participation + trend"
+    )
+    assert ("wellbeing", "intensief wave 2 vs wave 0") not in dec.index  # not in the store
+    raw_only = hw.decomposition(_store(), outflow_participation=("risk difference",))
+    part = raw_only[raw_only["contrast"] == "participants vs non_participants"].iloc[0]
+    assert part["estimate"] == 11.0
+
+
+def test_effect_bounds_hand_values():
+    out = hw.effect_bounds({"eigen_regie": (2.0, -9.0, 13.0)}, (6.0, -1.0, 14.0)).set_index("group")
+    assert out.loc["eigen_regie", ["lower", "upper", "lower_ci", "upper_ci"]].tolist() == [
+        2.0,
+        8.0,
+        -9.0,
+        27.0,
+    ]
+    assert out.loc["regulier", ["lower", "upper", "lower_ci", "upper_ci"]].tolist() == [
+        0.0,
+        6.0,
+        0.0,
+        14.0,
+    ]
+    assert "intensief" not in out.index and out["consistent"].all()
+    direct = hw.effect_bounds({"eigen_regie": (2.0, -9.0, 13.0)}, (6.0, -1.0, 14.0),
+                              {"eigen_regie": (7.5, 0.0, 15.0)}).set_index("group")  # fmt: skip
+    assert direct.loc["eigen_regie", ["upper", "upper_ci"]].tolist() == [7.5, 15.0]
+    neg = hw.effect_bounds({"eigen_regie": (2.0, -9.0, 13.0)}, (-3.0, -10.0, 4.0)).set_index(
+        "group"
+    )
+    assert not neg["consistent"].any()
+    assert neg.loc["eigen_regie", "upper"] == neg.loc["eigen_regie", "lower"] == 2.0
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.floats(-20, 20), st.floats(0, 20), st.floats(-5, 25))
+def test_bounds_contain_the_lottery_contrast_and_grow_with_the_lead(t, half, c):
+    out = hw.effect_bounds({"intensief": (t, t - half, t + half)}, (c, c - 5, c + 5)).set_index(
+        "group"
+    )
+    r = out.loc["intensief"]
+    assert r["lower_ci"] <= r["lower"] == t <= r["upper"] <= r["upper_ci"]
+    assert r["upper"] == pytest.approx(t + max(c, 0.0))
+
+
+def test_bounds_from_store_outflow_and_wellbeing():
+    s = _store(reg_lead=6.0, arm=(2.0, 1.0))
+    out = hw.bounds_from_store(s, "outflow_full").set_index("group")
+    assert out.loc["eigen_regie", ["lower", "upper"]].tolist() == [2.0, 8.0]  # direct row
+    assert out.loc["eigen_regie", "upper_ci"] == 16.0
+    assert out.loc["intensief", ["lower", "upper", "upper_ci"]].tolist() == [1.0, 7.0, 11.0 + 13.0]
+    assert out.loc["regulier", ["lower", "upper"]].tolist() == [0.0, 6.0]
+    wb = hw.bounds_from_store(s, "wellbeing").set_index("group")
+    assert wb.loc["eigen_regie", ["lower", "upper"]].tolist() == pytest.approx([0.1, 0.5])
+    assert hw.bounds_from_store(s[s["outcome"] != "wellbeing"], "wellbeing").empty
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(5, 150), st.integers(5, 150), st.floats(0, 1), st.floats(0, 1))
+def test_vectorised_z_test_matches_statsmodels(n1, n0, f1, f0):
+    x1, x0 = round(f1 * n1), round(f0 * n0)
+    got = hw._z_test_positive(np.array([x1]), n1, np.array([x0]), n0, 0.05)[0]
+    if x1 + x0 in (0, n1 + n0):
+        assert not got
+        return
+    z, p = proportions_ztest([x1, x0], [n1, n0])
+    assert got == bool(p < 0.05 and x1 / n1 > x0 / n0)
+
+
+def test_masking_power_without_participation_effect_masks_nothing():
+    curve = hw.masking_power(100, 100, 0.2, [0.0], np.arange(0, 31, 5), 200, seed=3)
+    assert (curve["masked_power"] == 0).all()
+    assert (curve["power"] == curve["power_clean"]).all()
+    assert (curve["observed_pp"] == curve["effect_pp"]).all()
+
+
+def test_masking_power_matches_analytic_power_and_shifts_by_the_participation_effect():
+    n, share = 150, 0.25
+    curve = hw.masking_power(n, n, share, [0.0, 10.0], [0.0, 10.0, 15.0, 20.0], 2000, seed=4)
+    c = curve.set_index(["participation_pp", "effect_pp"])
+    for e in (10.0, 15.0, 20.0):
+        es = proportion_effectsize(share + e / 100, share)
+        # two-sided 5% test counted in the positive direction = one-sided 2.5%
+        want = NormalIndPower().power(es, nobs1=n, alpha=0.025, ratio=1.0, alternative="larger")
+        assert c.loc[(0.0, e), "power"] == pytest.approx(want, abs=0.05)
+    assert c.loc[(0.0, 0.0), "power"] < 0.05  # one direction of a two-sided 5% test
+    # with H = 10 pp an effect of 10 pp is invisible: the arm equals the contaminated control
+    assert c.loc[(10.0, 10.0), "power"] < 0.05 and c.loc[(10.0, 10.0), "masked_power"] > 0.3
+    assert (curve["masked_power"] >= 0).all()
+
+
+def test_detectable_effect_and_power_at_clean_detectable():
+    curve = pd.DataFrame({
+        "participation_pp": [0.0] * 4 + [5.0] * 4,
+        "effect_pp": [0.0, 5.0, 10.0, 15.0] * 2,
+        "power": [0.02, 0.5, 0.85, 0.99, 0.0, 0.1, 0.5, 0.82],
+        "power_clean": [0.02, 0.5, 0.85, 0.99, 0.03, 0.6, 0.9, 0.99],
+        "power_low": 0.0, "power_high": 1.0, "masked_power": 0.0, "observed_pp": 0.0,
+    })  # fmt: skip
+    det = hw.detectable_effect(curve).set_index("participation_pp")
+    assert det.loc[0.0, "detectable_pp"] == 10.0 and det.loc[5.0, "detectable_pp"] == 15.0
+    assert det.loc[5.0, "detectable_clean_pp"] == 10.0
+    at = hw.power_at_clean_detectable(curve, det.reset_index()).set_index("participation_pp")
+    assert at.loc[5.0, "power"] == 0.5
+
+
+def test_control_gap_is_the_welch_difference_of_changes():
+    monthly = pd.DataFrame({
+        "group": ["regulier"] * 2 + ["non_participants"] * 2 + ["eigen_regie"] * 2,
+        "k": [0, 12] * 3, "n": [100, 100, 900, 900, 100, 100], "share": [1.0, 0.7, 1.0, 0.85, 1.0, 0.6],
+        "d_n": [100, 100, 900, 900, 100, 100], "d_mean": [0.0, -0.3, 0.0, -0.15, 0.0, -0.4],
+        "d_var": [0.0, 0.21, 0.0, 0.1275, 0.0, 0.24],
+    })  # fmt: skip
+    gap = hw.control_gap(monthly).set_index("k")
+    se = np.sqrt(0.21 / 100 + 0.1275 / 900)
+    assert gap.loc[12, "gap"] == pytest.approx(-15.0)
+    assert gap.loc[12, "ci_low"] == pytest.approx(100 * (-0.15 - stats.norm.ppf(0.975) * se))
+    assert gap.loc[12, "share_regulier"] == 0.7
+
+
+def test_store_rows_pass_the_store_schema():
+    s = _store()
+    bounds = pd.concat(
+        [hw.bounds_from_store(s, "outflow_full"), hw.bounds_from_store(s, "wellbeing")]
+    )
+    curve = hw.masking_power(100, 100, 0.21, [0.0, 9.0], np.arange(0, 41, 2.0), 50, seed=1)
+    det = hw.detectable_effect(curve)
+    rows = hw.hawthorne_store_rows(bounds, {"eigen_regie": det},
+                                   {"eigen_regie": hw.power_at_clean_detectable(curve, det)},
+                                   {"eigen_regie": 200})  # fmt: skip
+    checked = validate_results(rows.assign(chapter="hawthorne"))
+    b = checked[checked["method"] == hw.BOUND_METHOD].set_index(["outcome", "contrast"])
+    assert b.loc[
+        ("outflow_full", "eigen_regie vs non_participants"), ["ci_low", "ci_high"]
+    ].tolist() == [2.0, 8.0]
+
+
+def _fixture_store_from_cohort(cohort, window: int) -> pd.DataFrame:
+    """Store rows as the outflow chapter would write them, computed independently here."""
+    flags = outflow_flags(cohort.population, cohort.registry, window)
+    frame = cohort.population.merge(flags, on="person_id")
+    arm = cohort.participants.set_index("person_id")["arm"].astype(str)
+    frame["group"] = frame["person_id"].map(arm).fillna("non_participants")
+    frame["y"] = frame["outflow_full"].astype(float)
+    frame["years"] = np.minimum(frame["benefit_months"] / 12, 10)
+    frame["single_parent"] = (frame["household"].astype(str) == "single_parent").astype(float)
+    frame["migration"] = frame["migration_background"].astype(float)
+    rows = []
+    for a in ("eigen_regie", "intensief"):
+        y1, y0 = frame.loc[frame.group == a, "y"], frame.loc[frame.group == "regulier", "y"]
+        lo, hi = confint_proportions_2indep(y1.sum(), len(y1), y0.sum(), len(y0), method="wald")
+        rows.append(_row("outflow_full", f"{a} vs regulier", 100 * (y1.mean() - y0.mean()), 100 * lo, 100 * hi,
+                         "risk difference", len(y1) + len(y0)))  # fmt: skip
+    for g in ("eigen_regie", "intensief", "regulier"):
+        sub = frame[frame.group.isin([g, "non_participants"])]
+        sub = sub.assign(t=(sub.group == g).astype(float))
+        fit = smf.ols("y ~ t + years + age + migration + single_parent", sub).fit(cov_type="HC1")
+        lo, hi = fit.conf_int().loc["t"]
+        rows.append(_row("outflow_full", f"{g} vs non_participants", 100 * fit.params["t"], 100 * lo, 100 * hi,
+                         "adjusted risk difference", len(sub)))  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+@pytest.mark.parametrize("participation", [0.095, 0.0])
+def test_truth_recovery_bounds_cover_the_effect_against_an_uncontaminated_control(participation):
+    arm_effect = {"eigen_regie": {"outflow_full": 0.03}, "intensief": {"outflow_full": 0.0}}
+    params = make_params(
+        seed=5,
+        cohort={"n_participants": 3000, "n_non_participants": 6000, "months_before": 1, "follow_up_months": 24},
+        truth={"participation": {"outflow_full": participation, "outflow_any": participation + 0.02},
+               "arm_effect": arm_effect, "consultants": {"outflow_sd": 0.0}},
+    )  # fmt: skip
+    cohort = generate(params)
+    bounds = hw.bounds_from_store(_fixture_store_from_cohort(cohort, 24), "outflow_full").set_index(
+        "group"
+    )
+    for arm, tau in (("eigen_regie", 0.03), ("intensief", 0.0), ("regulier", 0.0)):
+        target = 100 * (tau + participation)  # E_a = T_a + H
+        r = bounds.loc[arm]
+        assert r["lower_ci"] <= target <= r["upper_ci"], (arm, target, r.to_dict())
+    if participation == 0.0:
+        # no participation effect: the control arm's lead (the room for masking) is about zero
+        assert bounds.loc["regulier", "upper"] < 3.0
+    else:
+        assert bounds.loc["regulier", "lower_ci"] == 0.0 and bounds.loc["regulier", "upper"] > 5.0

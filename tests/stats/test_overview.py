@@ -1,0 +1,246 @@
+"""The effect-size overview: selection, standardisation and multiplicity against hand computations."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from trustexp.errors import InvalidData
+from trustexp.stats import overview as ov
+
+
+def _row(outcome, contrast, method, est, lo, hi, p=0.5, n=100, scale="points", chapter="x"):
+    return dict(chapter=chapter, outcome=outcome, contrast=contrast, estimate=est, ci_low=lo,
+                ci_high=hi, p=p, n=n, method=method, scale=scale)  # fmt: skip
+
+
+def fixture_store() -> pd.DataFrame:
+    rows = [
+        _row(
+            "outflow_full",
+            "eigen_regie vs regulier",
+            "risk difference",
+            10.0,
+            -2.0,
+            22.0,
+            0.1,
+            200,
+            "pp",
+        ),
+        _row(
+            "outflow_full",
+            "eigen_regie vs regulier",
+            "hazard ratio",
+            1.3,
+            0.9,
+            1.8,
+            0.2,
+            200,
+            "hazard_ratio",
+        ),
+        _row(
+            "outflow_full",
+            "intensief vs regulier",
+            "risk difference",
+            5.0,
+            -7.0,
+            17.0,
+            0.4,
+            200,
+            "pp",
+        ),
+        _row(
+            "outflow_full",
+            "participants vs non_participants",
+            "risk difference",
+            12.0,
+            8.0,
+            16.0,
+            0.001,
+            2200,
+            "pp",
+        ),
+        _row(
+            "outflow_full",
+            "participants vs non_participants",
+            "adjusted risk difference",
+            9.0,
+            5.0,
+            13.0,
+            0.002,
+            2200,
+            "pp",
+        ),
+        _row(
+            "outflow_full",
+            "eigen_regie level",
+            "share (Wilson)",
+            0.30,
+            0.2,
+            0.4,
+            None,
+            100,
+            "share",
+        ),
+        _row(
+            "outflow_full", "regulier level", "share (Wilson)", 0.20, 0.1, 0.3, None, 100, "share"
+        ),
+        _row(
+            "outflow_full", "intensief level", "share (Wilson)", 0.25, 0.2, 0.3, None, 100, "share"
+        ),
+        _row(
+            "outflow_full",
+            "participants level",
+            "share (Wilson)",
+            0.25,
+            0.2,
+            0.3,
+            None,
+            300,
+            "share",
+        ),
+        _row(
+            "outflow_full",
+            "non_participants level",
+            "share (Wilson)",
+            0.13,
+            0.1,
+            0.2,
+            None,
+            1900,
+            "share",
+        ),
+        _row("wellbeing", "eigen_regie vs regulier", "ANCOVA", 0.4, -0.1, 0.9, 0.12, 120),
+        _row("wellbeing", "eigen_regie vs regulier", "Hedges g", 0.25, -0.1, 0.6, 0.2, 120, "g"),
+        _row("wellbeing", "intensief vs regulier", "ANCOVA", -0.2, -0.7, 0.3, 0.43, 118),
+        _row("wellbeing", "eigen_regie vs intensief", "MixedLM", 0.1, -0.3, 0.5, 0.6, 180),
+        _row("wellbeing", "regulier wave 2 vs wave 0", "mean change", 0.5, 0.1, 0.9, 0.01, 60),
+        _row(
+            "wellbeing",
+            "regulier wave 2 vs wave 0",
+            "within-person d",
+            0.3,
+            0.1,
+            0.5,
+            0.01,
+            60,
+            "d",
+        ),
+        _row(
+            "response",
+            "regulier level",
+            "completed questionnaire wave 0",
+            0.9,
+            None,
+            None,
+            None,
+            100,
+            "share",
+        ),
+    ]
+    return pd.DataFrame(rows)
+
+
+def test_holm_and_bh_match_hand_computed_textbook_values() -> None:
+    # p = (0.01, 0.04, 0.03, 0.005), m = 4. Holm: sorted 0.005*4, 0.01*3, 0.03*2, 0.04*1 -> running max
+    # 0.02, 0.03, 0.06, 0.06. BH: 0.005*4/1, 0.01*4/2, 0.03*4/3, 0.04*4/4 -> running min from the top
+    # 0.02, 0.02, 0.04, 0.04.
+    frame = pd.DataFrame({"kind": ["a"] * 4, "p": [0.01, 0.04, 0.03, 0.005]})
+    out = ov.adjust_pvalues(frame)
+    np.testing.assert_allclose(out["p_holm"], [0.03, 0.06, 0.06, 0.02])
+    np.testing.assert_allclose(out["p_bh"], [0.02, 0.04, 0.04, 0.02])
+
+
+def test_multiplicity_families_are_adjusted_separately_and_missing_p_is_not_a_test() -> None:
+    frame = pd.DataFrame({"kind": ["a", "a", "b", "b"], "p": [0.01, 0.02, 0.03, np.nan]})
+    out = ov.adjust_pvalues(frame)
+    np.testing.assert_allclose(out["p_holm"].iloc[:3], [0.02, 0.02, 0.03])
+    assert math.isnan(out["p_holm"].iloc[3])
+    assert out["n_tests"].tolist() == [2, 2, 1, 0]
+
+
+def test_binary_sd_matches_hand_value() -> None:
+    assert ov.binary_sd(0.3, 0.2) == pytest.approx(math.sqrt((0.21 + 0.16) / 2))
+
+
+def test_effect_overview_selects_preferred_methods_and_standardises() -> None:
+    out = ov.effect_overview(fixture_store(), sds={"wellbeing": 2.0}).set_index(
+        ["outcome", "contrast"]
+    )
+    assert len(out) == 6  # MixedLM-only, share and response rows are not effects
+    er = out.loc[("outflow_full", "eigen_regie vs regulier")]
+    assert er["method"] == "risk difference"
+    sd = 100 * math.sqrt((0.3 * 0.7 + 0.2 * 0.8) / 2)
+    assert er["std_estimate"] == pytest.approx(10.0 / sd)
+    assert er["std_low"] == pytest.approx(-2.0 / sd)
+    non = out.loc[("outflow_full", "participants vs non_participants")]
+    assert non["method"] == "adjusted risk difference"
+    assert non["std_estimate"] == pytest.approx(9.0 / (100 * ov.binary_sd(0.25, 0.13)))
+    wb = out.loc[("wellbeing", "eigen_regie vs regulier")]
+    assert (wb["method"], wb["std_estimate"], wb["std_high"]) == ("ANCOVA", 0.2, 0.45)
+    assert out.loc[("wellbeing", "regulier wave 2 vs wave 0"), "kind"] == ov.WITHIN
+
+
+def test_effect_overview_falls_back_to_the_chapters_standardised_rows() -> None:
+    out = ov.effect_overview(fixture_store()).set_index(["outcome", "contrast"])
+    assert out.loc[("wellbeing", "eigen_regie vs regulier"), "std_estimate"] == 0.25
+    assert out.loc[("wellbeing", "regulier wave 2 vs wave 0"), "std_method"] == "within-person d"
+    assert math.isnan(out.loc[("wellbeing", "intensief vs regulier"), "std_estimate"])
+
+
+@settings(max_examples=40, deadline=None)
+@given(est=st.floats(-30, 30), half=st.floats(0.1, 20), sd=st.floats(0.05, 50))
+def test_standardising_keeps_sign_and_interval_order(est, half, sd) -> None:
+    store = pd.DataFrame(
+        [_row("health", "eigen_regie vs regulier", "ANCOVA", est, est - half, est + half)]
+    )
+    r = ov.effect_overview(store, sds={"health": sd}).iloc[0]
+    assert r["std_low"] <= r["std_estimate"] <= r["std_high"]
+    assert np.sign(r["std_estimate"]) == np.sign(est)
+
+
+def test_require_primary_names_every_missing_row() -> None:
+    ov.require_primary(pd.concat([fixture_store(), pd.DataFrame([
+        _row("wellbeing", "intensief vs regulier", "ANCOVA", 0, -1, 1)])]))  # fmt: skip
+    store = fixture_store()
+    store = store[~((store["outcome"] == "wellbeing") & (store["method"] == "ANCOVA"))]
+    with pytest.raises(InvalidData, match="wellbeing") as err:
+        ov.require_primary(store)
+    assert len(err.value.violations) == 2
+
+
+def test_overview_rows_pass_the_store_schema(tmp_path) -> None:
+    from trustexp.report.store import read_results, write_results
+
+    adjusted = ov.adjust_pvalues(ov.effect_overview(fixture_store()))
+    write_results(ov.overview_rows(adjusted), "effect_sizes", tmp_path)
+    back = read_results(tmp_path)
+    assert {"standardised risk difference", "risk difference (Holm)", "ANCOVA (BH)"} <= set(
+        back["method"]
+    )
+
+
+def test_read_store_reports_missing_chapters(tmp_path) -> None:
+    from trustexp.report.store import write_results
+
+    rows = fixture_store().drop(columns="chapter")
+    write_results(rows[rows["outcome"] == "outflow_full"], "outflow", tmp_path)
+    store, missing = ov.read_store(tmp_path, ("outflow", "wellbeing"))
+    assert missing == ["wellbeing"] and set(store["chapter"]) == {"outflow"}
+
+
+def test_contrast_labels_are_plain_words() -> None:
+    assert ov.contrast_label("eigen_regie vs regulier") == "Self-direction vs regular service"
+    assert (
+        ov.contrast_label("intensief wave 2 vs wave 0")
+        == "Intensive support: after two years vs start"
+    )
+    assert (
+        ov.contrast_label("participants vs non_participants", "nl")
+        == "Deelnemers t.o.v. niet-deelnemers"
+    )
