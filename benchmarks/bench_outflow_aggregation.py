@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -34,6 +35,7 @@ c = read_cohort(folder, load_registry=False)
 pop = c.population
 groups = pop[["person_id"]].assign(
     group=np.where(pop["participant"], "participants", "non_participants"))
+r0 = resource.getrusage(resource.RUSAGE_SELF)
 t = time.perf_counter()
 if impl == "duckdb":
     from trustexp.data.registry_queries import monthly_receipt, person_outcomes
@@ -67,6 +69,8 @@ else:
     ).reset_index()
     del reg, win, ex
 elapsed = time.perf_counter() - t
+r1 = resource.getrusage(resource.RUSAGE_SELF)
+cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
 summary = {
     "n_full": int(persons["outflow_full"].sum()), "n_any": int(persons["outflow_any"].sum()),
     "sum_exit_k": float(pd.to_numeric(persons["exit_k"]).sum()),
@@ -76,7 +80,7 @@ summary = {
     "monthly_d_sum": float(monthly["d_mean"].sum()),
 }
 peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(json.dumps({"seconds": elapsed, "peak_rss_mb": peak_mb, "summary": summary}))
+print(json.dumps({"seconds": elapsed, "cpu_s": cpu, "peak_rss_mb": peak_mb, "summary": summary}))
 """
 
 
@@ -108,7 +112,8 @@ def one_run(folder: Path, impl: str) -> dict:
         text=True,
         check=True,
     )
-    return json.loads(res.stdout.strip().splitlines()[-1])
+    lines = [ln for ln in res.stdout.splitlines() if ln.startswith("{")]
+    return json.loads(lines[-1])
 
 
 def main() -> None:
@@ -123,21 +128,25 @@ def main() -> None:
     folder = Path(args.cohort)
     rows = ensure_cohort(folder, args.people, args.months, args.params)
     impls = ["duckdb", "pandas"] if args.impl == "both" else [args.impl]
-    result: dict = {"person_months": rows, "people": args.people, "runs": args.runs}
+    result: dict = {
+        "person_months": rows,
+        "people": args.people,
+        "runs": args.runs,
+        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+    }
     summaries = {}
     for impl in impls:
         runs = [one_run(folder, impl) for _ in range(args.runs)]
         result[impl] = {
             "median_s": round(statistics.median(r["seconds"] for r in runs), 2),
             "times_s": [round(r["seconds"], 2) for r in runs],
+            "median_cpu_s": round(statistics.median(r["cpu_s"] for r in runs), 2),
             "peak_rss_mb": round(max(r["peak_rss_mb"] for r in runs)),
         }
         summaries[impl] = runs[0]["summary"]
     if len(summaries) == 2:
         a, b = summaries["duckdb"], summaries["pandas"]
-        result["same_result"] = all(
-            abs(a[k] - b[k]) <= 1e-6 * max(1.0, abs(a[k])) for k in a
-        )
+        result["same_result"] = all(abs(a[k] - b[k]) <= 1e-6 * max(1.0, abs(a[k])) for k in a)
         result["summaries"] = summaries
     print(json.dumps(result, indent=2))
 

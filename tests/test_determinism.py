@@ -58,18 +58,18 @@ def run_state(root: Path, name: str = "small", chapters=CHAPTERS) -> dict[str, d
     return state
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def first(small_book_session):
     return run_state(small_book_session[0])
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def same_seed(tmp_path_factory):
     root, _, _ = make_small_project(tmp_path_factory.mktemp("same-seed"), build=False)
     return run_state(root)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def other_seed(tmp_path_factory, small_book_session):
     seed = yaml.safe_load((small_book_session[0] / "params/small.yml").read_text())["seed"]
     root, _, _ = make_small_project(

@@ -13,8 +13,12 @@ KIND_SHAPES = {
 }
 
 
-def forest_data(overview: pd.DataFrame) -> pd.DataFrame:
-    """The rows of ``stats.overview.effect_overview`` that have a standardised value, with labels."""
+def forest_data(overview: pd.DataFrame, threshold: int = 10) -> pd.DataFrame:
+    """The rows of ``stats.overview.effect_overview`` that have a standardised value, with labels.
+
+    Only the columns the chart uses; ``n`` as text with counts below ``threshold`` suppressed.
+    """
+    from trustexp.disclosure import count_text
     from trustexp.stats.overview import contrast_label, estimate_text, outcome_label
 
     data = overview[overview["std_estimate"].notna()].copy()
@@ -30,15 +34,19 @@ def forest_data(overview: pd.DataFrame) -> pd.DataFrame:
     data["p_text"] = data["p"].map(
         lambda p: "n/a" if pd.isna(p) else ("< 0.001" if p < 0.001 else f"{p:.3f}")
     )
-    return data
+    data["n_text"] = data["n"].map(lambda n: count_text(int(n), threshold))
+    cols = ["domain", "outcome_label", "contrast_label", "group", "group_label", "kind", "method",
+            "scale", "raw", "std_estimate", "std_low", "std_high", "std_text", "std_method", "p_text",
+            "n_text"]  # fmt: skip
+    return data[cols]
 
 
-def forest_chart(overview: pd.DataFrame):
+def forest_chart(overview: pd.DataFrame, threshold: int = 10):
     """Forest plot: standardised estimate and 95% CI per outcome (rows) and contrast (colour,
     shape), one panel per domain; the raw-scale estimate is in the tooltip."""
     import altair as alt
 
-    data = forest_data(overview)
+    data = forest_data(overview, threshold)
     groups = [
         g
         for g in ("eigen_regie", "intensief", "regulier", "participants")
@@ -70,7 +78,7 @@ def forest_chart(overview: pd.DataFrame):
             alt.Tooltip("std_text:N", title="standardised [95% CI]"),
             alt.Tooltip("std_method:N", title="standardised by"),
             alt.Tooltip("p_text:N", title="p (unadjusted)"),
-            alt.Tooltip("n:Q", title="n"),
+            alt.Tooltip("n_text:N", title="n"),
         ],
     )  # fmt: skip
     zero = alt.Chart().mark_rule(color="#555555", strokeDash=[4, 3]).encode(x=alt.datum(0))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from trustexp.charts import group_label, group_scale
+from trustexp.disclosure import count_text
 
 
 def _labels(frame: pd.DataFrame) -> pd.DataFrame:
@@ -17,7 +18,7 @@ def _labels(frame: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def power_chart(verdicts: pd.DataFrame):
+def power_chart(verdicts: pd.DataFrame, threshold: int = 10):
     """Each arm contrast in SDs of the outcome (estimate, 95% CI) beside its minimum detectable
     effect (ticks at +/- MDE) and the smallest effect of interest (grey band)."""
     import altair as alt
@@ -29,7 +30,10 @@ def power_chart(verdicts: pd.DataFrame):
         mde_neg=-d["mde_d"], sesoi_d=d["sesoi"] / sd, sesoi_neg=-d["sesoi"] / sd,
         est_text=[f"{r.estimate:+.2f} [{r.ci_low:.2f}, {r.ci_high:.2f}] {r.scale}" for r in d.itertuples()],
         mde_text=[f"{r.mde:.2f} {r.scale} ({r.mde_d:.2f} SD)" for r in d.itertuples()],
+        n_text=d["n"].map(lambda n: count_text(int(n), threshold)),
     )  # fmt: skip
+    d = d[["outcome_label", "contrast_label", "group_label", "est_d", "low_d", "high_d", "mde_d", "mde_neg",
+           "sesoi_d", "sesoi_neg", "est_text", "mde_text", "verdict", "n_text"]]  # fmt: skip
     arms = [a for a in ("eigen_regie", "intensief") if group_label(a) in set(d["group_label"])]
     y = alt.Y("outcome_label:N", title=None, sort=list(dict.fromkeys(d["outcome_label"])),
               axis=alt.Axis(labelLimit=260))  # fmt: skip
@@ -41,7 +45,7 @@ def power_chart(verdicts: pd.DataFrame):
         alt.Tooltip("est_text:N", title="estimate [95% CI]"),
         alt.Tooltip("mde_text:N", title="minimum detectable effect"),
         alt.Tooltip("verdict:N", title="verdict"),
-        alt.Tooltip("n:Q", title="n"),
+        alt.Tooltip("n_text:N", title="n"),
     ]
     band = base.mark_bar(color="#dddddd", opacity=0.6, height=14).encode(
         x=alt.X("sesoi_neg:Q", title="Effect in SDs of the outcome (estimate with 95% CI; | = minimum detectable effect)"),
@@ -83,6 +87,19 @@ def attrition_chart(frame: pd.DataFrame):
               + f" [{r.ci_low:.2f}, {r.ci_high:.2f}] {r.scale}" for r in d.assign(
                   upper=d.get("upper", d["estimate"]).fillna(d["estimate"])).itertuples()],
     )  # fmt: skip
+    d = d[
+        [
+            "outcome_label",
+            "contrast_label",
+            "group_label",
+            "method",
+            "estimate",
+            "upper",
+            "ci_low",
+            "ci_high",
+            "text",
+        ]
+    ]
     arms = [a for a in ("eigen_regie", "intensief") if group_label(a) in set(d["group_label"])]
     colour = alt.Color("group_label:N", scale=group_scale(arms), title="Arm vs regular service")
     y = alt.Y("method:N", title=None, sort=["ANCOVA", "IPW ANCOVA", "Lee bounds"])
@@ -121,6 +138,7 @@ def coverage_chart(summary: pd.DataFrame, nominal: float = 0.95, flag_below: flo
         cov_text=[f"{100 * r.coverage:.1f}% of {r.n_replicates} cohorts" for r in d.itertuples()],
         bias_text=[f"{r.bias:+.3f} {r.scale} (truth {r.truth:.2f})" for r in d.itertuples()],
     )
+    d = d[["label", "group_label", "coverage", "low", "high", "cov_text", "bias_text"]]
     arms = [a for a in ("eigen_regie", "intensief") if group_label(a) in set(d["group_label"])]
     colour = alt.Color("group_label:N", scale=group_scale(arms), title="Arm vs regular service")
     y = alt.Y("label:N", title=None, sort=list(d["label"]), axis=alt.Axis(labelLimit=640))

@@ -20,6 +20,17 @@ def _quote(path: str) -> str:
     return "'" + str(path).replace("'", "''") + "'"
 
 
+def _no_progress_bar(con) -> None:
+    """Switch DuckDB's progress bar off (it prints into logs); inside Jupyter without ipywidgets
+    DuckDB refuses the setting, and there it shows none anyway."""
+    import duckdb
+
+    try:
+        con.execute("SET enable_progress_bar = false")
+    except duckdb.Error:
+        pass
+
+
 def _connect(index_dates: pd.DataFrame, groups: pd.DataFrame | None = None):
     """A DuckDB connection with the table ``pop(person_id, m0[, grp])``.
 
@@ -30,7 +41,7 @@ def _connect(index_dates: pd.DataFrame, groups: pd.DataFrame | None = None):
     import duckdb
 
     con = duckdb.connect()
-    con.execute("SET enable_progress_bar = false")
+    _no_progress_bar(con)
     con.execute("SET preserve_insertion_order = false")
     con.register("pop_df", index_dates[["person_id", "index_date"]])
     if groups is None:
@@ -165,7 +176,7 @@ def registry_size(registry_glob: str) -> dict[str, int]:
     import duckdb
 
     con = duckdb.connect()
-    con.execute("SET enable_progress_bar = false")
+    _no_progress_bar(con)
     try:
         rows, people = con.execute(
             f"SELECT count(*), count(DISTINCT person_id) FROM read_parquet({_quote(registry_glob)})"

@@ -2,7 +2,7 @@
 
 Every field has a calibrated default, so ``Truth()`` is the default truth of the book. The
 calibration reasoning and the published targets (with source keys) are on the book page
-``book/calibration.md``. Units:
+"Calibration", generated from these values by ``trustexp.report.calibration``. Units:
 
 * outflow keys (``outflow_full``, ``outflow_any``) and ``deprived``: probability (0.09 = 9 pp),
   the probability of leaving benefit (to full-time work / for any reason) within

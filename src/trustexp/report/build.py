@@ -22,7 +22,7 @@ from trustexp.report.chapters import CHAPTERS, ChapterSpec
 
 DEFAULT_SET = "oss"
 APPENDIX = ("methods", "generated/codebook", "generated/provenance", "glossary", "references")
-METHOD_PAGES = ("calibration", "methods_survey")
+METHOD_PAGES = ("generated/calibration", "methods_survey", "methods_consultants_hawthorne")
 
 
 class BuildFailed(TrustexpError):
@@ -93,6 +93,7 @@ def build_book(
 ) -> Path:
     """Build the HTML book of a parameter set; return the folder of ``index.html``."""
     from trustexp.config import load_params
+    from trustexp.report.calibration import write_calibration_page
     from trustexp.report.pages import write_codebook_page, write_provenance_page
 
     root = Path(root).resolve()
@@ -111,6 +112,7 @@ def build_book(
     src = _stage(params.name, root, chapters_dir)
     write_codebook_page(src / "generated" / "codebook.md")
     write_provenance_page(src / "generated" / "provenance.md", params_file, params, root)
+    write_calibration_page(src / "generated" / "calibration.md", params)
 
     out = html_dir(params.name, root)
     key = _tree_digest([src, root / "_config.yml", toc])
@@ -175,6 +177,10 @@ def preview(executed: list[Path], out: Path, root: Path = Path(".")) -> Path:
         (src / "generated" / f"{page}.md").write_text(
             f"# {page.title()}\n\nNot generated in a preview.\n"
         )
+    from trustexp.config import DEFAULT_PARAMS, load_params
+    from trustexp.report.calibration import write_calibration_page
+
+    write_calibration_page(src / "generated" / "calibration.md", load_params(root / DEFAULT_PARAMS))
     cmd = [str(Path(sys.executable).with_name("jupyter-book")), "build", str(src), "--config",
            str(root / "_config.yml"), "--toc", str(toc), "--path-output", str(out), "-W", "--keep-going", "-q"]  # fmt: skip
     proc = subprocess.run(cmd, capture_output=True, text=True)

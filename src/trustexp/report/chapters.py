@@ -26,6 +26,8 @@ CHAPTERS: tuple[ChapterSpec, ...] = (
     ChapterSpec("wellbeing", "05_wellbeing.ipynb", "Wellbeing"),
     ChapterSpec("social_participation", "06_social_participation.ipynb", "Social participation"),
     ChapterSpec("other_outcomes", "07_other_outcomes.ipynb", "Health, self-reliance, trust and poverty"),
+    ChapterSpec("consultants", "08_consultants.ipynb", "Consultants and participants"),
+    ChapterSpec("resources", "11_resources.ipynb", "Resources"),
 )
 
 

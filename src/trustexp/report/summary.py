@@ -225,18 +225,17 @@ def verdict_words(store: pd.DataFrame, lang: str = "en") -> dict[str, str]:
     }
 
 
-def chapter_links(present: set[str], lang: str = "en") -> list[str]:
-    """Markdown lines ``{doc}`NN_x` — title`` for the chapters of the book whose results exist."""
+def chapter_links(lang: str = "en") -> list[str]:
+    """Markdown lines ``{doc}`NN_x` — title`` for every chapter of the book (but the summaries)."""
     from pathlib import Path
 
     from trustexp.report.chapters import CHAPTERS
 
     skip = {"summary", "samenvatting"}
-    return [f"{{doc}}`{Path(c.notebook).stem}` — {c.title}" for c in CHAPTERS
-            if c.key in present and c.key not in skip]  # fmt: skip
+    return [f"{{doc}}`{Path(c.notebook).stem}` — {c.title}" for c in CHAPTERS if c.key not in skip]
 
 
-SUMMARY_CHAPTERS = ("design", "response", "balance", "outflow", "wellbeing", "social_participation",
+SUMMARY_CHAPTERS = ("response", "balance", "outflow", "wellbeing", "social_participation",
                     "other_outcomes", "consultants", "effect_sizes", "hawthorne", "resources",
                     "robustness")  # fmt: skip
 """Chapters whose results the summaries read (those not in the store are reported, not fatal)."""

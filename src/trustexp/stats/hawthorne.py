@@ -343,3 +343,141 @@ def hawthorne_store_rows(
                              ci_low=r.power_low, ci_high=r.power_high, p=np.nan, n=sizes[arm],
                              method=method, scale="share"))  # fmt: skip
     return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------- display helpers
+
+_ARM_NAMES = {"eigen_regie": "Self-direction", "intensief": "Intensive support",
+              "regulier": "Regular service (control)"}  # fmt: skip
+_WAVE_MONTHS = {
+    12: "after 1 year (wave 1)",
+    24: "after 2 years (wave 2)",
+    36: "one year after the experiment",
+}
+
+
+def contrast_text(decomp: pd.DataFrame, outcome: str, contrast: str) -> str:
+    """A decomposition row as prose: ``+7.9 percentage points (95% CI [3.2, 12.5])``."""
+    from trustexp import fmt
+
+    hit = decomp[(decomp["outcome"] == outcome) & (decomp["contrast"] == contrast)]
+    if hit.empty:
+        return "n/a (not in the results store)"
+    r = hit.iloc[0]
+    if r["scale"] == "pp":
+        return f"{fmt.pp(r['estimate'], signed=True)} (95% CI {fmt.ci(r['ci_low'], r['ci_high'], scale='pp')})"
+    return (
+        f"{fmt.num(r['estimate'], signed=True)} points (95% CI {fmt.ci(r['ci_low'], r['ci_high'])})"
+    )
+
+
+def pattern_verdict(decomp: pd.DataFrame) -> str:
+    """Does the outflow pattern match the report's reading (participants ahead, arms alike)?"""
+
+    def row(contrast: str) -> pd.Series | None:
+        hit = decomp[(decomp["outcome"] == "outflow_full") & (decomp["contrast"] == contrast)]
+        return None if hit.empty else hit.iloc[0]
+
+    part = row("participants vs non_participants")
+    arms = [row(f"{a} vs regulier") for a in ARMS[:2]]
+    ahead = part is not None and part["ci_low"] > 0
+    alike = all(r is not None and r["ci_low"] <= 0 <= r["ci_high"] for r in arms)
+    return {
+        (True, True): "the pattern the report describes — participants ahead of comparable non-participants, arms not distinguishable from the control arm — which fits that reading but cannot prove it",
+        (True, False): "participants ahead of comparable non-participants, but at least one arm distinguishable from the control arm, so not everything is a common effect of taking part",
+        (False, True): "participants not clearly ahead of comparable non-participants, so these data give little room for a participation effect",
+        (False, False): "participants not clearly ahead of comparable non-participants and at least one arm distinguishable from the control arm: not the pattern the report describes",
+    }[(ahead, alike)]  # fmt: skip
+
+
+def decomposition_table(decomp: pd.DataFrame) -> pd.DataFrame:
+    """Display table of ``decomposition``."""
+    from trustexp import fmt
+
+    dec = [1 if s == "pp" else 2 for s in decomp["scale"]]
+    return pd.DataFrame({
+        "outcome": decomp["outcome"], "kind": decomp["component"],
+        "contrast": decomp["contrast"].str.replace("_", " "),
+        "estimate [95% CI]": [f"{fmt.num(r.estimate, k, signed=True)} {fmt.ci(r.ci_low, r.ci_high, k)}"
+                              for r, k in zip(decomp.itertuples(), dec, strict=True)],
+        "p": decomp["p"].map(fmt.pval), "n": decomp["n"], "method": decomp["method"],
+        "scale": decomp["scale"],
+    })  # fmt: skip
+
+
+def wave_gap_table(gap: pd.DataFrame, group: str = "regulier") -> pd.DataFrame:
+    """Display table of ``control_gap`` at the wave months (12, 24, 36 where present)."""
+    from trustexp import fmt
+
+    at = gap.set_index("k")
+    rows = []
+    for k, when in _WAVE_MONTHS.items():
+        if k not in at.index:
+            continue
+        r = at.loc[k]
+        rows.append({
+            "month since lottery": k, "when": when,
+            "control on benefit": fmt.pct(r[f"share_{group}"]),
+            "non-participants on benefit": fmt.pct(r["share_non_participants"]),
+            "change since lottery, control minus non-participants [95% CI]":
+                f"{fmt.num(r['gap'], 1, signed=True)} pp {fmt.ci(r['ci_low'], r['ci_high'], scale='pp')}",
+            "control n": int(r[f"n_{group}"]), "non-participants n": int(r["n_non_participants"]),
+        })  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def fall_text(gap: pd.DataFrame, k: int) -> str:
+    """How much more the group's receipt fell than the non-participants' by month ``k`` (prose)."""
+    from trustexp import fmt
+
+    at = gap.set_index("k")
+    if k not in at.index:
+        return "n/a (outside the registry window)"
+    r = at.loc[k]
+    return f"{fmt.pp(-r['gap'])} (95% CI {fmt.ci(-r['ci_high'], -r['ci_low'], scale='pp')})"
+
+
+def bounds_table(bounds: pd.DataFrame) -> pd.DataFrame:
+    """Display table of the bounds (outflow in pp with one decimal, wellbeing with two)."""
+    from trustexp import fmt
+
+    dec = [1 if o == "outflow_full" else 2 for o in bounds["outcome"]]
+    return pd.DataFrame({
+        "outcome": bounds["outcome"], "arm": bounds["group"].map(_ARM_NAMES),
+        "effect vs uncontaminated control: bounds": [
+            f"{fmt.num(r.lower, k)} to {fmt.num(r.upper, k)}" for r, k in zip(bounds.itertuples(), dec, strict=True)],
+        "95% confidence limits": [fmt.ci(r.lower_ci, r.upper_ci, k) for r, k in zip(bounds.itertuples(), dec, strict=True)],
+        "control's lead from": bounds["contamination_method"],
+        "assumptions": bounds["consistent"].map({True: "consistent", False: "contradicted (lead below zero)"}),
+    })  # fmt: skip
+
+
+def bound_text(bounds: pd.DataFrame, outcome: str, arm: str) -> str:
+    """One arm's bounds as prose."""
+    from trustexp import fmt
+
+    hit = bounds[(bounds["outcome"] == outcome) & (bounds["group"] == arm)]
+    if hit.empty:
+        return "n/a"
+    r = hit.iloc[0]
+    if outcome == "outflow_full":
+        return (f"{fmt.num(r['lower'], 1)} to {fmt.num(r['upper'], 1)} percentage points "
+                f"(95% confidence limits {fmt.ci(r['lower_ci'], r['upper_ci'], scale='pp')})")  # fmt: skip
+    return (f"{fmt.num(r['lower'])} to {fmt.num(r['upper'])} points "
+            f"(95% confidence limits {fmt.ci(r['lower_ci'], r['upper_ci'])})")  # fmt: skip
+
+
+def masking_table(detect: pd.DataFrame, masked: pd.DataFrame, target: float) -> pd.DataFrame:
+    """Display table: detectable effects and power at the clean design's detectable effect, per H."""
+    from trustexp import fmt
+
+    det = detect.merge(masked[["participation_pp", "power", "power_low", "power_high"]],
+                       on="participation_pp", how="left")  # fmt: skip
+    t = fmt.pct(target, 0)
+    return pd.DataFrame({
+        "participation effect (pp)": det["participation_pp"].map(lambda v: fmt.num(v, 1)),
+        f"arm effect found with {t} power, contaminated control (pp)": det["detectable_pp"].map(lambda v: fmt.num(v, 0)),
+        "the same with a clean control (pp)": det["detectable_clean_pp"].map(lambda v: fmt.num(v, 0)),
+        f"power at the clean design's {t}-power effect [95% CI]": [
+            f"{fmt.pct(r.power)} {fmt.ci(r.power_low, r.power_high, scale='pct')}" for r in det.itertuples()],
+    })  # fmt: skip

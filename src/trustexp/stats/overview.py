@@ -414,8 +414,8 @@ def overview_facts(adjusted: pd.DataFrame, alpha: float = 0.05) -> dict[str, str
     if len(rand):
         top = rand.loc[rand["std_estimate"].abs().idxmax()]
         out["largest_rand"] = (
-            f"{fmt.num(top['std_estimate'], signed=True)} SDs "
-            f"({contrast_label(top['contrast']).lower()}, {outcome_label(top['outcome']).lower()})"
+            f"{fmt.num(top['std_estimate'], signed=True)} SDs, "
+            f"{contrast_label(top['contrast']).lower()} on {outcome_label(top['outcome']).lower()}"
         )
     else:
         out["largest_rand"] = "not estimated in this build"

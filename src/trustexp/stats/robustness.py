@@ -18,6 +18,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+POWER = 0.8
+"""Power at which minimum detectable effects are computed."""
 ARMS = ("eigen_regie", "intensief", "regulier")
 CONTROL = "regulier"
 TREATED = ("eigen_regie", "intensief")
@@ -347,7 +349,7 @@ def mde_table(
     outflow: pd.DataFrame | None,
     items: Sequence[str],
     alpha: float = 0.05,
-    power: float = 0.8,
+    power: float = POWER,
 ) -> pd.DataFrame:
     """Minimum detectable effect of each arm vs control per outcome and wave (``power.mde``).
 
@@ -660,7 +662,7 @@ def simulation_table(summary: pd.DataFrame) -> pd.DataFrame:
         "coverage (MC SE)": [f"{fmt.pct(c)} ({fmt.pct(m)})"
                              for c, m in zip(summary["coverage"], summary["coverage_mcse"], strict=True)],
         "cohorts": summary["n_replicates"],
-        "flag": summary["flag"].map({True: "coverage below 90%", False: ""}),
+        "flag": summary["flag"].map({True: "coverage below the flag level", False: ""}),
     })  # fmt: skip
 
 

@@ -23,6 +23,9 @@ SIM_NON_PARTICIPANTS = 30
 """Non-participants per simulated cohort: the primary contrasts are within the lottery, so the
 comparison group is kept at the smallest size the parameters allow (it costs time, adds nothing)."""
 
+FLAG_BELOW = 0.90
+"""Coverage below this share of 95 % CIs is flagged on the page."""
+
 ESTIMATORS: tuple[tuple[str, str, str], ...] = (
     ("outflow_full", "risk difference", "pp"),
     ("outflow_full", "risk difference (consultant-clustered LPM)", "pp"),
@@ -145,7 +148,7 @@ def simulate(params: Params, n_simulations: int, workers: int = 2) -> pd.DataFra
     return reps.merge(truth, on=["outcome", "contrast"], how="left")
 
 
-def simulation_summary(reps: pd.DataFrame, flag_below: float = 0.90) -> pd.DataFrame:
+def simulation_summary(reps: pd.DataFrame, flag_below: float = FLAG_BELOW) -> pd.DataFrame:
     """Bias and 95 % CI coverage per estimator, with Monte Carlo standard errors.
 
     ``bias`` = mean(estimate - truth); ``coverage`` = share of replicates whose CI holds the
