@@ -5,11 +5,12 @@ from __future__ import annotations
 import pandas as pd
 
 from trustexp.charts import group_label, group_scale
+from trustexp.stats.overview import RANDOMISED, VS_NON, WITHIN
 
 KIND_SHAPES = {
-    "between arms (lottery)": "circle",
-    "participants vs non-participants": "square",
-    "change within an arm": "triangle-up",
+    RANDOMISED: "circle",
+    VS_NON: "square",
+    WITHIN: "triangle-up",
 }
 
 

@@ -22,7 +22,12 @@ from trustexp.report.chapters import CHAPTERS, ChapterSpec
 
 DEFAULT_SET = "oss"
 APPENDIX = ("methods", "generated/codebook", "generated/provenance", "glossary", "references")
-METHOD_PAGES = ("generated/calibration", "methods_survey", "methods_consultants_hawthorne")
+METHOD_PAGES = (
+    "generated/calibration",
+    "methods_outflow",
+    "methods_survey",
+    "methods_consultants_hawthorne",
+)
 
 
 class BuildFailed(TrustexpError):

@@ -23,10 +23,16 @@ CHAPTERS: tuple[ChapterSpec, ...] = (
     ChapterSpec("design", "01_design.ipynb", "Design of the experiment"),
     ChapterSpec("response", "02_response.ipynb", "Response and attrition"),
     ChapterSpec("balance", "03_balance.ipynb", "Balance at the start"),
+    ChapterSpec("outflow", "04_outflow.ipynb", "Outflow to work"),
     ChapterSpec("wellbeing", "05_wellbeing.ipynb", "Wellbeing"),
     ChapterSpec("social_participation", "06_social_participation.ipynb", "Social participation"),
-    ChapterSpec("other_outcomes", "07_other_outcomes.ipynb", "Health, self-reliance, trust and poverty"),
+    ChapterSpec(
+        "other_outcomes", "07_other_outcomes.ipynb", "Health, self-reliance, trust and poverty"
+    ),
     ChapterSpec("consultants", "08_consultants.ipynb", "Consultants and participants"),
+    ChapterSpec(
+        "hawthorne", "10_hawthorne.ipynb", "The Hawthorne caveat", deps=("outflow", "wellbeing")
+    ),
     ChapterSpec("resources", "11_resources.ipynb", "Resources"),
 )
 

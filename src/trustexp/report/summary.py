@@ -153,14 +153,14 @@ def summary_facts(store: pd.DataFrame, lang: str = "en", alpha: float = 0.05) ->
     tested = [f for f in flags if f is not None]
     if tested:
         k, m = sum(tested), len(tested)
-        out["unconfirmed"] = f"{k} van de {m}" if lang == "nl" else f"{k} of {m}"
+        out["unconfirmed"] = f"{k} van de {m}" if lang == "nl" else f"{k} of the {m}"
     else:
         out["unconfirmed"] = NOT_ESTIMATED[lang]
     holm = store[store["method"].astype(str).str.endswith("(Holm)")
                  & store["contrast"].astype(str).str.endswith("vs regulier")]  # fmt: skip
     if len(holm):
         k, m = int((holm["p"] < alpha).sum()), int(holm["p"].notna().sum())
-        out["holm"] = f"{k} van de {m}" if lang == "nl" else f"{k} of {m}"
+        out["holm"] = f"{k} van de {m}" if lang == "nl" else f"{k} of the {m}"
     else:
         out["holm"] = NOT_ESTIMATED[lang]
     rater = find_row(store, "wellbeing", "consultant vs participant", "paired mean difference")

@@ -30,7 +30,7 @@ LOWER_IS_BETTER = ("financial_strain", "deprived")
 
 # Contrast kinds (also the multiplicity families).
 RANDOMISED = "between arms (lottery)"
-VS_NON = "participants vs non-participants"
+VS_NON = "comparisons with non-participants"
 WITHIN = "change within an arm"
 
 RAW_METHODS: dict[str, tuple[str, ...]] = {
@@ -422,7 +422,7 @@ def overview_facts(adjusted: pd.DataFrame, alpha: float = 0.05) -> dict[str, str
     unc = adjusted[(adjusted["kind"] == RANDOMISED) & adjusted["outcome"].isin(UNCONFIRMED)]
     if len(unc):
         k = int(((unc["ci_low"] > 0) | (unc["ci_high"] < 0)).sum())
-        out["unconfirmed_text"] = f"{k} of {len(unc)}"
+        out["unconfirmed_text"] = f"{k} of the {len(unc)}"
     else:
         out["unconfirmed_text"] = "not estimated in this build"
     return out
