@@ -26,6 +26,7 @@ METHOD_PAGES = (
     "generated/calibration",
     "methods_outflow",
     "methods_survey",
+    "methods_robustness",
     "methods_consultants_hawthorne",
 )
 

@@ -19,7 +19,13 @@ class ChapterSpec:
     deps: tuple[str, ...] = ()
 
 
+ESTIMATES = ("outflow", "wellbeing", "social_participation", "other_outcomes")
+EVERYTHING = ("response", "balance", *ESTIMATES, "consultants", "effect_sizes", "hawthorne",
+              "resources", "robustness")  # fmt: skip
+
 CHAPTERS: tuple[ChapterSpec, ...] = (
+    ChapterSpec("summary", "00_summary.ipynb", "Summary", deps=EVERYTHING),
+    ChapterSpec("samenvatting", "00_samenvatting.ipynb", "Samenvatting", deps=EVERYTHING),
     ChapterSpec("design", "01_design.ipynb", "Design of the experiment"),
     ChapterSpec("response", "02_response.ipynb", "Response and attrition"),
     ChapterSpec("balance", "03_balance.ipynb", "Balance at the start"),
@@ -31,9 +37,18 @@ CHAPTERS: tuple[ChapterSpec, ...] = (
     ),
     ChapterSpec("consultants", "08_consultants.ipynb", "Consultants and participants"),
     ChapterSpec(
+        "effect_sizes", "09_effect_sizes.ipynb", "Effect sizes at a glance", deps=ESTIMATES
+    ),
+    ChapterSpec(
         "hawthorne", "10_hawthorne.ipynb", "The Hawthorne caveat", deps=("outflow", "wellbeing")
     ),
     ChapterSpec("resources", "11_resources.ipynb", "Resources"),
+    ChapterSpec(
+        "robustness",
+        "12_robustness.ipynb",
+        "Robustness: how firm are the main results?",
+        deps=ESTIMATES,
+    ),
 )
 
 
