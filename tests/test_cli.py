@@ -18,7 +18,10 @@ def test_every_subcommand_has_help(command, capsys):
 
 
 def test_module_and_console_script_both_answer():
-    for cmd in ([sys.executable, "-m", "trustexp", "--help"], [str(Path(sys.executable).with_name("trustexp")), "--help"]):
+    for cmd in (
+        [sys.executable, "-m", "trustexp", "--help"],
+        [str(Path(sys.executable).with_name("trustexp")), "--help"],
+    ):
         out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
         assert "data" in out and "run" in out and "build" in out
 
