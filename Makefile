@@ -16,8 +16,9 @@ help:
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -r requirements.lock
-	$(BIN)/python -m pip install -q --no-deps -e .
+	@echo "installing the pinned environment into $(VENV) (requirements.lock)"
+	@set -o pipefail; $(BIN)/python -m pip install -q -r requirements.lock 2>&1 | { grep -v "is ignored: it is neither a file nor a directory" || true; }
+	@$(BIN)/python -m pip install -q --no-deps -e .
 	@touch $(STAMP)
 
 install: $(STAMP)
