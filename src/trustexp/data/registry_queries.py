@@ -155,11 +155,13 @@ def monthly_receipt(
         WITH {_offsets_cte(registry_glob, with_group=True)},
         rk AS (SELECT person_id, grp, k, y FROM r WHERE k BETWEEN {int(k_min)} AND {int(k_max)}),
         ref AS (SELECT person_id, y AS y_ref FROM rk WHERE k = {int(reference_k)})
-        SELECT rk.grp AS "group", rk.k AS k, count(*) AS n, avg(rk.y) AS share,
-               count(ref.y_ref) AS d_n, avg(rk.y - ref.y_ref) AS d_mean,
-               var_samp(rk.y - ref.y_ref) AS d_var
+        SELECT rk.grp AS "group", rk.k AS k, count(*) AS n, sum(rk.y) AS y_sum,
+               count(ref.y_ref) AS d_n, sum(rk.y - ref.y_ref) AS d_sum,
+               sum((rk.y - ref.y_ref) * (rk.y - ref.y_ref)) AS d_sumsq
         FROM rk LEFT JOIN ref USING (person_id)
         GROUP BY rk.grp, rk.k ORDER BY 1, 2"""
+    # Integer sums in DuckDB, ratios here: DuckDB's parallel float aggregates (avg of doubles,
+    # var_samp) depend on thread scheduling in the last bits, which breaks byte-identical reruns.
     con = _connect(index_dates, groups)
     try:
         out = con.execute(sql).df()
@@ -168,7 +170,12 @@ def monthly_receipt(
     out["k"] = out["k"].astype(int)
     out["n"] = out["n"].astype(int)
     out["d_n"] = out["d_n"].astype(int)
-    return out
+    y_sum, d_sum, d_sumsq = (out.pop(c).astype(float) for c in ("y_sum", "d_sum", "d_sumsq"))
+    out["share"] = y_sum / out["n"]
+    d_n = out["d_n"].where(out["d_n"] > 0)
+    out["d_mean"] = d_sum / d_n
+    out["d_var"] = (d_sumsq - d_sum**2 / d_n) / (d_n - 1).where(d_n > 1)
+    return out[["group", "k", "n", "share", "d_n", "d_mean", "d_var"]]
 
 
 def registry_size(registry_glob: str) -> dict[str, int]:

@@ -13,6 +13,9 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from trustexp.report.store import COLUMNS as STORE_COLUMNS_WITH_CHAPTER
+from trustexp.stats.balance import smd
+
 ARMS = ("eigen_regie", "intensief", "regulier")
 GROUPS = (*ARMS, "non_participants")
 OUTCOMES = ("outflow_full", "outflow_any")
@@ -30,17 +33,7 @@ COVARIATE_LABELS = {
     "household_couple": "Household: couple",
     "household_couple_children": "Household: couple with children",
 }
-STORE_COLUMNS = [
-    "outcome",
-    "contrast",
-    "estimate",
-    "ci_low",
-    "ci_high",
-    "p",
-    "n",
-    "method",
-    "scale",
-]
+STORE_COLUMNS = [c for c in STORE_COLUMNS_WITH_CHAPTER if c != "chapter"]
 
 
 def _z(alpha: float) -> float:
@@ -329,19 +322,15 @@ def balance_table(
     rows = []
     for col in x.columns:
         v = x[col].to_numpy(float)
-        m1, m0 = v[t].mean(), v[~t].mean()
-        m0w = np.average(v[~t], weights=w[~t])
-        sd = np.sqrt((v[t].var(ddof=1) + v[~t].var(ddof=1)) / 2)
-        sd = sd if sd > 0 else np.nan
         rows.append(
             {
                 "covariate": col,
                 "label": COVARIATE_LABELS.get(col, col),
-                "mean_treated": m1,
-                "mean_comparison": m0,
-                "mean_comparison_weighted": m0w,
-                "smd_before": (m1 - m0) / sd,
-                "smd_after": (m1 - m0w) / sd,
+                "mean_treated": v[t].mean(),
+                "mean_comparison": v[~t].mean(),
+                "mean_comparison_weighted": np.average(v[~t], weights=w[~t]),
+                "smd_before": smd(v[t], v[~t]),
+                "smd_after": smd(v[t], v[~t], weights=w[~t]),
             }
         )
     return pd.DataFrame(rows)
