@@ -368,3 +368,18 @@ def test_param_set_load_uses_the_validated_parameters(tmp_path: Path) -> None:
     assert ps == ParamSet(
         "t", params.digest(), params.cohort_dir(tmp_path), params.results_dir(tmp_path)
     )
+
+
+def test_rerun_replaces_the_results_file_and_a_failure_restores_it(project: Project) -> None:
+    results = project.param_set.results_dir / "a.parquet"
+    results.parent.mkdir(parents=True)
+    results.write_bytes(b"rows the chapter no longer writes")
+    spec = ChapterSpec("a", "a.ipynb", "A")
+    write_notebook(project.notebooks / "a.ipynb", *counting("a"))
+    assert project.run([spec]).ok
+    assert not results.exists(), "a chapter that writes no results must not keep stale ones"
+
+    results.write_bytes(b"last good rows")
+    write_notebook(project.notebooks / "a.ipynb", *counting("a", "raise RuntimeError('boom')"))
+    assert not project.run([spec], force=True).ok
+    assert results.read_bytes() == b"last good rows"

@@ -486,9 +486,16 @@ class _Run:
         self.results[result.chapter] = result
         self.log(result.line(self.width))
 
+    def previous_results(self, spec: ChapterSpec) -> Path:
+        return self.cache_dir / "tmp" / f"{spec.key}.previous.parquet"
+
     def job(self, spec: ChapterSpec) -> _Job:
         tmp_dir = self.cache_dir / "tmp"
         tmp_dir.mkdir(parents=True, exist_ok=True)
+        # The chapter writes its results afresh: set the old file aside so that rows it no longer
+        # writes do not linger in the store; it comes back if the chapter fails.
+        if self.results_file(spec).is_file():
+            os.replace(self.results_file(spec), self.previous_results(spec))
         fd, tmp = tempfile.mkstemp(prefix=f"{spec.key}.", suffix=".ipynb", dir=tmp_dir)
         os.close(fd)
         env_dir = self.cache_dir / "env"
@@ -538,6 +545,7 @@ class _Run:
             tmp.write_bytes(notebook_bytes(clean_executed(nb, self.root)))
             _move_into(tmp, out_file)
         except Exception as err:
+            self._restore_results(spec)
             error = f"post-processing failed: {type(err).__name__}: {err}"
             self.done(ChapterResult(spec.key, spec.notebook, "failed", seconds, key, error=error))
             return
@@ -552,10 +560,16 @@ class _Run:
         }
         blob = (json.dumps(record, indent=1, sort_keys=True) + "\n").encode()
         write_atomic(blob, self.record_file(spec))
+        self.previous_results(spec).unlink(missing_ok=True)
         (self.cache_dir / "failed" / spec.notebook).unlink(missing_ok=True)
         self.done(ChapterResult(spec.key, spec.notebook, "ok", seconds, key))
 
+    def _restore_results(self, spec: ChapterSpec) -> None:
+        if self.previous_results(spec).is_file():
+            os.replace(self.previous_results(spec), self.results_file(spec))
+
     def _keep_failed(self, spec: ChapterSpec, tmp: Path, outcome: dict[str, Any]) -> None:
+        self._restore_results(spec)
         kept: Path | None = None
         if tmp.is_file() and tmp.stat().st_size > 0:
             kept = self.cache_dir / "failed" / spec.notebook
