@@ -71,6 +71,11 @@ class Chapter:
         self.glued[name] = text
         glue(name, text, display=False)
 
+    def glue_all(self, texts: dict[str, str]) -> None:
+        """Glue several pre-formatted strings at once (``{name: text}``, as built in ``src/``)."""
+        for name, text in texts.items():
+            self.glue(name, text)
+
     def glue_count(self, name: str, n: int) -> None:
         """Glue a count of people, suppressed below the disclosure threshold."""
         self.glue(name, disclosure.count_text(int(n), self.threshold))
