@@ -10,6 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
+from trustexp import fmt
+from trustexp.charts import group_label
 from trustexp.data.synthetic import generate
 from trustexp.reference import published
 from trustexp.report.store import validate_results
@@ -233,3 +235,97 @@ def test_truth_recovery_no_bias_gives_no_gap():
     pooled = cs.pooled_difference(pairs).set_index("item")
     for item in ("ladder", "wellbeing"):
         assert pooled.loc[item, "ci_low"] < 0 < pooled.loc[item, "ci_high"]
+
+
+def test_consultant_analysis_equals_its_building_blocks():
+    cohort = generate(make_params())
+    s, p = cohort.survey, cohort.participants
+    res = cs.consultant_analysis(s, p, alpha=0.1, n_bootstrap=200, seed=4, threshold=10)
+    assert (res.paired, res.only) == cs.paired_items(s)
+    pairs = cs.rating_pairs(s, p, tuple(res.paired))
+    pd.testing.assert_frame_equal(res.pairs, pairs)
+    by_wave = cs.paired_differences(pairs, by=("item", "wave"), alpha=0.1)
+    pd.testing.assert_frame_equal(res.by_wave, by_wave)
+    pd.testing.assert_frame_equal(res.pooled, cs.pooled_difference(pairs, alpha=0.1))
+    pd.testing.assert_frame_equal(res.limits, cs.bland_altman(pairs, 200, 4, alpha=0.1))
+    cells, hidden = cs.bland_altman_cells(pairs, 10)
+    pd.testing.assert_frame_equal(res.cells, cells)
+    assert res.n_hidden == hidden
+    assert set(res.only_means) == set(res.only)
+    want = cs.consultant_store_rows(res.pooled, by_wave, res.by_arm_wave, res.icc,
+                                    res.icc_by_wave, res.only_means.get("progress"))  # fmt: skip
+    pd.testing.assert_frame_equal(res.store_rows(), want)
+
+
+def test_consultant_analysis_refuses_data_without_pairs():
+    survey = _survey([("A", 0, "consultant", 3, 7, 5, True), ("B", 0, "consultant", 4, 8, 6, True)])
+    with pytest.raises(ValueError, match="nothing to pair"):
+        cs.consultant_analysis(survey, PARTS, 0.05, 100, 1, 10)
+
+
+@pytest.mark.parametrize("threshold", [10, 10_000])
+def test_data_texts_format_counts_with_disclosure(threshold):
+    cohort = generate(make_params())
+    res = cs.consultant_analysis(cohort.survey, cohort.participants, 0.05, 100, 1, threshold)
+    got = cs.data_texts(res, cohort.participants, threshold)
+    ladder = res.by_wave[res.by_wave["item"] == "ladder"]
+    n_people = res.pairs["person_id"].nunique()
+    arms = cohort.participants["arm"].astype(str).value_counts()
+    shown = lambda n: f"< {threshold}" if 0 < n < threshold else fmt.count(n)  # noqa: E731
+    assert got == {
+        "paired_items": ", ".join(res.paired),
+        "only_items": ", ".join(res.only),
+        "n_pairs_ladder": ", ".join(f"wave {w}: {fmt.count(n)}" for w, n in zip(ladder["wave"], ladder["n"], strict=True)),
+        "n_people": shown(n_people),
+        "n_arm_text": ", ".join(f"{group_label(a)} {shown(arms[a])}" for a in cs.ARMS),
+    }  # fmt: skip
+
+
+def test_gap_texts_match_the_frames():
+    cohort = generate(make_params())
+    res = cs.consultant_analysis(cohort.survey, cohort.participants, 0.05, 100, 1, 10)
+    got = cs.gap_texts(res)
+    assert set(got) == {f"{i}_{k}" for i in ("ladder", "wellbeing") for k in cs.GAP_KEYS}
+    for item, unit in (("ladder", "rungs"), ("wellbeing", "points")):
+        pooled = res.pooled[res.pooled["item"] == item].iloc[0]
+        est, lo, hi = pooled["estimate"], pooled["ci_low"], pooled["ci_high"]
+        assert got[f"{item}_gap"] == fmt.num(est)
+        assert (
+            got[f"{item}_gap_ci"]
+            == f"{fmt.num(est)} {unit} (95% CI [{fmt.num(lo)}, {fmt.num(hi)}])"
+        )
+        for wave in (0, 2):
+            row = res.by_wave[(res.by_wave["item"] == item) & (res.by_wave["wave"] == wave)]
+            assert got[f"{item}_gap_w{wave}"] == fmt.num(row["estimate"].iloc[0])
+        g = res.growth[res.growth["item"] == item].iloc[0]
+        assert got[f"{item}_growth"] == (
+            f"{fmt.num(g['estimate'], signed=True)} {unit} (95% CI {fmt.ci(g['ci_low'], g['ci_high'])})"
+        )
+        ic = res.icc[res.icc["item"] == item].iloc[0]
+        assert got[f"{item}_icc"] == fmt.num(ic["icc_agreement"])
+        assert got[f"{item}_icc_ci"] == fmt.ci(ic["icc_agreement_low"], ic["icc_agreement_high"])
+        assert got[f"{item}_icc_c"] == fmt.num(ic["icc_consistency"])
+
+
+def test_texts_say_when_the_ladder_was_not_paired_or_a_wave_is_missing():
+    """Participants answer only life satisfaction, at wave 0: the ladder is consultant-only."""
+    rng = np.random.default_rng(8)
+    own, cons = rng.integers(3, 8, 12), rng.integers(4, 9, 12)
+    survey = _survey(
+        [(f"P{i}", 0, "participant", None, int(own[i]), None, True) for i in range(12)]
+        + [(f"P{i}", 0, "consultant", 4, int(cons[i]), 5, True) for i in range(12)]
+    )
+    parts = pd.DataFrame({"person_id": [f"P{i}" for i in range(12)], "arm": ["regulier"] * 12})
+    res = cs.consultant_analysis(survey, parts, 0.05, 100, 1, threshold=10)
+    assert (res.paired, res.only) == (["wellbeing"], ["ladder", "progress"])
+    data = cs.data_texts(res, parts, 10)
+    assert data["only_items"] == "ladder, progress"
+    assert data["n_pairs_ladder"] == "wave 0: 12 (wellbeing; the ladder was not paired)"
+    assert (
+        data["n_arm_text"] == f"{group_label('eigen_regie')} 0, {group_label('intensief')} 0, "
+        f"{group_label('regulier')} 12"
+    )
+    got = cs.gap_texts(res)
+    assert got["wellbeing_gap"] == fmt.num(float(np.mean(cons - own)))
+    assert got["wellbeing_gap_w2"] == "n/a" and got["wellbeing_growth"] == "n/a"
+    assert {got[f"ladder_{k}"] for k in cs.GAP_KEYS} == {"n/a (not paired in these data)"}

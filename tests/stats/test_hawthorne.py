@@ -242,3 +242,128 @@ def test_truth_recovery_bounds_cover_the_effect_against_an_uncontaminated_contro
         assert bounds.loc["regulier", "upper"] < 3.0
     else:
         assert bounds.loc["regulier", "lower_ci"] == 0.0 and bounds.loc["regulier", "upper"] > 5.0
+
+
+# --------------------------------------------------------------------------- chapter steps
+
+
+def test_participation_groups_label_arms_and_non_participants():
+    population = pd.DataFrame({"person_id": ["p1", "p2", "p3", "p4"]})
+    participants = pd.DataFrame({"person_id": ["p3", "p1"], "arm": ["intensief", "regulier"]})
+    out = hw.participation_groups(population, participants)
+    assert out["person_id"].tolist() == ["p1", "p2", "p3", "p4"]
+    assert out["group"].tolist() == [
+        "regulier",
+        "non_participants",
+        "intensief",
+        "non_participants",
+    ]
+
+
+def test_data_texts_suppress_small_arms():
+    sizes = {"eigen_regie": 101, "intensief": 3, "regulier": 100, "non_participants": 2000}
+    assert hw.data_texts(sizes, 10, -12, 36) == {
+        "n_arm_text": "Self-direction (eigen regie) 101, Intensive support < 10, "
+        "Regular service (control) 100",
+        "n_non": "2,000",
+        "k_range": "-12 to +36",
+    }
+
+
+def test_required_decomposition_names_the_store_when_empty():
+    # outflow: 3 participation rows (no intensief vs non-participants) + 2 treatment rows;
+    # wellbeing: 2 change rows (no intensief change) + 2 treatment rows
+    assert len(hw.required_decomposition(_store(), "results/x")) == 9
+    with pytest.raises(ValueError, match="results/x holds none"):
+        hw.required_decomposition(_store().iloc[:0], "results/x")
+
+
+def test_contrast_texts_hand_formatted():
+    texts = hw.contrast_texts(hw.decomposition(_store()), _store())
+    assert list(texts)[:7] == [k for k, _, _ in hw.CONTRAST_GLUES]
+    assert texts["part_effect"] == "+8.0 percentage points (95% CI [3.0, 13.0])"  # adjusted row
+    assert texts["reg_effect"] == "+6.0 percentage points (95% CI [-1.0, 13.0])"
+    assert texts["eigen_vs_reg"] == "+2.0 percentage points (95% CI [-8.0, 12.0])"
+    assert texts["int_vs_reg"] == "+1.0 percentage points (95% CI [-9.0, 11.0])"
+    assert texts["wb_reg_change"] == "+0.40 points (95% CI [0.10, 0.80])"
+    assert texts["wb_eigen_vs_reg"] == "+0.10 points (95% CI [-0.30, 0.50])"
+    assert texts["wb_int_vs_reg"] == "0.00 points (95% CI [-0.40, 0.40])"
+    assert texts["part_method"] == "adjusted risk difference"
+    assert texts["verdict"].startswith("the pattern the report describes")
+    no_part = _store()[lambda s: ~s["contrast"].str.startswith("participants")]
+    texts = hw.contrast_texts(hw.decomposition(no_part), no_part)
+    assert texts["part_effect"] == "n/a (not in the results store)"
+    assert texts["part_method"] == "n/a"
+
+
+def test_bound_texts_hand_values():
+    # outflow: T = 2 [-8, 12] and 1 [-9, 11]; C = 6 [-1, 13]; self-direction's upper bound from
+    # its direct adjusted row 8 [1, 16]. Wellbeing: T = 0.1 [-0.3, 0.5] and 0 [-0.4, 0.4];
+    # C = 0.4 [0.1, 0.8]; upper CI limit = upper T limit + upper C limit.
+    texts = hw.bound_texts(hw.all_bounds(_store()))
+    pp, pts = "percentage points (95% confidence limits", "points (95% confidence limits"
+    assert texts == {
+        "bound_out_eigen_regie": f"2.0 to 8.0 {pp} [-8.0, 16.0])",
+        "bound_wb_eigen_regie": f"0.10 to 0.50 {pts} [-0.30, 1.30])",
+        "bound_out_intensief": f"1.0 to 7.0 {pp} [-9.0, 24.0])",
+        "bound_wb_intensief": f"0.00 to 0.40 {pts} [-0.40, 1.20])",
+        "bound_out_regulier": f"0.0 to 6.0 {pp} [0.0, 13.0])",
+        "bound_wb_regulier": f"0.00 to 0.40 {pts} [0.00, 0.80])",
+        "upper_eigen": "+8.0 percentage points",
+    }
+    no_lead = _store()[lambda s: s["contrast"] != "regulier vs non_participants"]
+    texts = hw.bound_texts(hw.all_bounds(no_lead))  # outflow bounds need the control's lead
+    assert texts["bound_out_eigen_regie"] == texts["upper_eigen"] == "n/a"
+    assert texts["bound_wb_eigen_regie"] == f"0.10 to 0.50 {pts} [-0.30, 1.30])"
+
+
+def test_masking_grid_rounds_and_floors_the_estimate():
+    assert hw.masking_grid((5.0, 9.54), 7.96) == [0.0, 5.0, 8.0, 9.5]
+    assert hw.masking_grid((5.0, 9.5), -2.0) == [0.0, 5.0, 9.5]
+    assert hw.masking_grid((5.0, 9.5), np.nan) == [0.0, 5.0, 9.5]
+
+
+def test_masking_simulation_runs_each_arm_with_its_own_seed():
+    sizes = {"eigen_regie": 0, "intensief": 40, "regulier": 50}
+    m = hw.masking_simulation(_store(), (5.0, 9.5), sizes, 30, seed=7, target=0.5)
+    assert m.participation == 8.0 and m.published_high == 9.5 and m.control_share == 0.21
+    assert m.h_grid == [0.0, 5.0, 8.0, 9.5]
+    assert m.effects[0] == 0.0 and m.effects[-1] == 40.0 and len(m.effects) == 41
+    assert list(m.curves) == ["intensief"]  # an arm without people is left out
+    assert m.pair_sizes == {"intensief": 90}
+    # the second arm keeps seed + 1 even when the first is skipped
+    direct = hw.masking_power(40, 50, 0.21, [0.0, 5.0, 8.0, 9.5], np.arange(41.0), 30, 8, 0.05)
+    pd.testing.assert_frame_equal(m.curves["intensief"], direct)
+    det = m.detect["intensief"].set_index("participation_pp")
+    first = direct[(direct["participation_pp"] == 0.0) & (direct["power_clean"] >= 0.5)]
+    assert det.loc[0.0, "detectable_clean_pp"] == first["effect_pp"].min()
+    with pytest.raises(ValueError, match="regulier level"):
+        hw.masking_simulation(_store()[lambda s: s["contrast"] != "regulier level"], (5.0, 9.5),
+                              sizes, 30, seed=7)  # fmt: skip
+
+
+def _masking(participation: float) -> hw.Masking:
+    curve = pd.DataFrame({
+        "participation_pp": [0.0, 0.0, 0.0, 9.5, 9.5, 9.5], "effect_pp": [0.0, 1.0, 2.0] * 2,
+        "power": [0.05, 0.5, 0.9, 0.01, 0.1, 0.35], "power_clean": [0.05, 0.5, 0.9] * 2,
+    })  # fmt: skip
+    detect = pd.DataFrame({"participation_pp": [0.0, 9.5], "detectable_pp": [2.0, np.nan],
+                           "detectable_clean_pp": [2.0, 2.0]})  # fmt: skip
+    return hw.Masking(participation, 9.5, 0.2, [0.0, 9.5], np.arange(3.0), 0.8,
+                      {"eigen_regie": curve}, {"eigen_regie": detect}, {}, {})  # fmt: skip
+
+
+def test_masking_texts_hand_values():
+    assert hw.masking_texts(_masking(9.5), 1000) == {
+        "n_sim": "1,000",
+        "det_clean": "2 percentage points",
+        "pub_high": "10 percentage points",
+        "det_pub_high": "more than the simulated range",
+        "power_pub_high": "35.0%",
+        "h_est": "9.5 percentage points",
+        "power_est": "35.0%",
+    }
+    no_est = hw.masking_texts(_masking(np.nan), 1000)
+    assert no_est["h_est"] == "n/a" and no_est["power_est"] == "n/a"
+    floored = hw.masking_texts(_masking(-3.0), 1000)  # a negative estimate counts as no effect
+    assert floored["h_est"] == "0.0 percentage points" and floored["power_est"] == "90.0%"

@@ -86,3 +86,28 @@ def test_cox_hazard_ratio_matches_statsmodels_phreg_efron():
     r2 = rows[rows["contrast"] == "intensief vs regulier"].iloc[0]
     assert r2["estimate"] == pytest.approx(np.exp(ph2.params[1]), rel=1e-4)
     assert set(rows["scale"]) == {"hazard_ratio"}
+
+
+def test_survival_texts_format_logrank_and_the_adjusted_hazard_ratio():
+    from statsmodels.duration.survfunc import survdiff
+
+    frame = _frame()
+    hazards = pd.DataFrame([
+        dict(outcome="outflow_full", contrast="participants vs non_participants",
+             method="adjusted hazard ratio", estimate=1.756, ci_low=1.204, ci_high=2.5, p=0.01, n=240),
+        dict(outcome="outflow_full", contrast="participants vs non_participants",
+             method="hazard ratio", estimate=9.0, ci_low=8.0, ci_high=10.0, p=0.01, n=240),
+    ])  # fmt: skip
+    texts = sv.survival_texts(frame, hazards)
+    _, p_all = survdiff(frame["time"], frame["event_any"], frame["group"])
+    arms = frame[frame["group"] != "non_participants"]
+    _, p_arms = survdiff(arms["time"], arms["event_any"], arms["group"])
+
+    def as_p(p):
+        return "< 0.001" if p < 0.001 else f"{p:.3f}"
+
+    assert texts == {
+        "logrank_all": as_p(p_all),
+        "logrank_arms": as_p(p_arms),
+        "hr_adj_full": "1.76 (95% CI [1.20, 2.50])",
+    }

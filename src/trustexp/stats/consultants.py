@@ -8,6 +8,7 @@ consultant (``progress`` in the synthetic data) are described per arm and wave.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -400,3 +401,154 @@ def gap_table(by_wave: pd.DataFrame, icc_by_wave: pd.DataFrame) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+@dataclass
+class ConsultantAnalysis:
+    """Every result of the consultants chapter (see ``consultant_analysis``)."""
+
+    paired: list[str]
+    only: list[str]
+    pairs: pd.DataFrame
+    by_wave: pd.DataFrame
+    by_arm_wave: pd.DataFrame
+    pooled: pd.DataFrame
+    icc: pd.DataFrame
+    icc_by_wave: pd.DataFrame
+    limits: pd.DataFrame
+    cells: pd.DataFrame
+    n_hidden: int
+    growth: pd.DataFrame
+    only_means: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    def store_rows(self, only_item: str = "progress") -> pd.DataFrame:
+        """Results-store rows of the chapter (``consultant_store_rows``)."""
+        return consultant_store_rows(self.pooled, self.by_wave, self.by_arm_wave, self.icc,
+                                     self.icc_by_wave, self.only_means.get(only_item), only_item)  # fmt: skip
+
+
+def consultant_analysis(
+    survey: pd.DataFrame,
+    participants: pd.DataFrame,
+    alpha: float,
+    n_bootstrap: int,
+    seed: int,
+    threshold: int,
+) -> ConsultantAnalysis:
+    """Pair the ratings and compute every estimate the chapter shows.
+
+    Paired items get per-wave and per-arm-and-wave differences, the pooled difference, ICCs,
+    Bland-Altman limits (bootstrap seeded with ``seed``) and chart cells (pairs in cells below
+    ``threshold`` left out), and the change of the gap; consultant-only items their means per arm
+    and wave. Raises ``ValueError`` when no item was answered by both sides.
+    """
+    paired, only = paired_items(survey)
+    if not paired:
+        raise ValueError(
+            "no item was answered by both participants and consultants: nothing to pair"
+        )
+    pairs = rating_pairs(survey, participants, tuple(paired))
+    if pairs.empty:
+        raise ValueError("no person and wave has answers of both participant and consultant")
+    cells, n_hidden = bland_altman_cells(pairs, threshold)
+    return ConsultantAnalysis(
+        paired=paired,
+        only=only,
+        pairs=pairs,
+        by_wave=paired_differences(pairs, by=("item", "wave"), alpha=alpha),
+        by_arm_wave=paired_differences(pairs, by=("item", "arm", "wave"), alpha=alpha),
+        pooled=pooled_difference(pairs, alpha=alpha),
+        icc=agreement_icc(pairs, by=("item",)),
+        icc_by_wave=agreement_icc(pairs, by=("item", "wave")),
+        limits=bland_altman(pairs, n_bootstrap, seed, alpha=alpha),
+        cells=cells,
+        n_hidden=n_hidden,
+        growth=gap_change(pairs, alpha=alpha),
+        only_means={i: consultant_only_means(survey, participants, i, alpha) for i in only},
+    )
+
+
+def data_texts(
+    res: ConsultantAnalysis, participants: pd.DataFrame, threshold: int
+) -> dict[str, str]:
+    """Glue texts of the *Data* section: items, pairs per wave, people and participants per arm.
+
+    Counts of people pass through disclosure control (``threshold``).
+    """
+    from trustexp import fmt
+    from trustexp.chapter import n_text
+    from trustexp.disclosure import count_text
+
+    first = res.paired[0]
+    waves = res.by_wave[res.by_wave["item"] == first]
+    per_wave = ", ".join(f"wave {r.wave}: {fmt.count(r.n)}" for r in waves.itertuples())
+    arms = participants["arm"].astype(str).value_counts().reindex(ARMS, fill_value=0)
+    return {
+        "paired_items": ", ".join(res.paired),
+        "only_items": ", ".join(res.only) if res.only else "none",
+        "n_pairs_ladder": per_wave
+        + ("" if first == "ladder" else f" ({first}; the ladder was not paired)"),
+        "n_people": count_text(int(res.pairs["person_id"].nunique()), threshold),
+        "n_arm_text": n_text(arms.to_dict(), threshold),
+    }
+
+
+GAP_UNITS = {"ladder": "rungs", "wellbeing": "points"}
+"""Unit of a consultant-minus-participant difference in prose (default ``points``)."""
+GAP_KEYS = ("gap", "gap_ci", "gap_w0", "gap_w2", "growth", "icc", "icc_ci", "icc_c")
+"""Glue keys (``<item>_<key>``) of ``gap_texts``."""
+
+
+def _by_item(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` indexed by item (an empty frame when no group had enough pairs)."""
+    return (
+        frame.set_index("item")
+        if "item" in frame
+        else pd.DataFrame(index=pd.Index([], name="item"))
+    )
+
+
+def gap_texts(res: ConsultantAnalysis) -> dict[str, str]:
+    """Glue texts of the results: gap, its CI, gap at waves 0 and 2, its growth and the ICCs.
+
+    Keys ``<item>_<key>`` for every paired item and ``key`` in ``GAP_KEYS``; the ladder and
+    life satisfaction get ``"n/a (not paired in these data)"`` when they were not paired.
+    """
+    from trustexp import fmt
+
+    pooled, growth, ic = (_by_item(f) for f in (res.pooled, res.growth, res.icc))
+    out: dict[str, str] = {}
+    for item in res.paired:
+        u = GAP_UNITS.get(item, "points")
+        if item in pooled.index:
+            r = pooled.loc[item]
+            out[f"{item}_gap"] = fmt.num(r.estimate)
+            out[f"{item}_gap_ci"] = (
+                f"{fmt.num(r.estimate)} {u} (95% CI {fmt.ci(r.ci_low, r.ci_high)})"
+            )
+        else:
+            out[f"{item}_gap"] = out[f"{item}_gap_ci"] = "n/a"
+        bw = res.by_wave
+        w = bw[bw["item"] == item].set_index("wave") if item in pooled.index else None
+        for wave in (0, 2):
+            has_wave = w is not None and wave in w.index
+            out[f"{item}_gap_w{wave}"] = fmt.num(w.loc[wave, "estimate"]) if has_wave else "n/a"
+        if item in growth.index:
+            g = growth.loc[item]
+            out[f"{item}_growth"] = (
+                f"{fmt.num(g.estimate, signed=True)} {u} (95% CI {fmt.ci(g.ci_low, g.ci_high)})"
+            )
+        else:
+            out[f"{item}_growth"] = "n/a"
+        has = item in ic.index
+        out[f"{item}_icc"] = fmt.num(ic.loc[item, "icc_agreement"]) if has else "n/a"
+        out[f"{item}_icc_ci"] = (
+            fmt.ci(ic.loc[item, "icc_agreement_low"], ic.loc[item, "icc_agreement_high"])
+            if has
+            else "[n/a]"
+        )
+        out[f"{item}_icc_c"] = fmt.num(ic.loc[item, "icc_consistency"]) if has else "n/a"
+    for item in ("ladder", "wellbeing"):
+        if item not in res.paired:
+            out.update({f"{item}_{k}": "n/a (not paired in these data)" for k in GAP_KEYS})
+    return out

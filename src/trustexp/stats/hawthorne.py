@@ -11,6 +11,7 @@ simulates how a participation effect of a given size masks arm effects.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -481,3 +482,180 @@ def masking_table(detect: pd.DataFrame, masked: pd.DataFrame, target: float) -> 
         f"power at the clean design's {t}-power effect [95% CI]": [
             f"{fmt.pct(r.power)} {fmt.ci(r.power_low, r.power_high, scale='pct')}" for r in det.itertuples()],
     })  # fmt: skip
+
+
+# --------------------------------------------------------------------------- chapter steps
+
+CONTRAST_GLUES = (
+    ("part_effect", "outflow_full", "participants vs non_participants"),
+    ("reg_effect", "outflow_full", "regulier vs non_participants"),
+    ("eigen_vs_reg", "outflow_full", "eigen_regie vs regulier"),
+    ("int_vs_reg", "outflow_full", "intensief vs regulier"),
+    ("wb_reg_change", "wellbeing", "regulier wave 2 vs wave 0"),
+    ("wb_eigen_vs_reg", "wellbeing", "eigen_regie vs regulier"),
+    ("wb_int_vs_reg", "wellbeing", "intensief vs regulier"),
+)
+
+
+def participation_groups(population: pd.DataFrame, participants: pd.DataFrame) -> pd.DataFrame:
+    """``person_id, group`` for the whole population: the participant's arm or ``non_participants``."""
+    arm_of = participants.set_index("person_id")["arm"].astype(str)
+    group = population["person_id"].map(arm_of).fillna("non_participants")
+    return population[["person_id"]].assign(group=group)
+
+
+def data_texts(sizes: dict[str, int], threshold: int, k_min: int, k_max: int) -> dict[str, str]:
+    """Glue texts of the Data section: ``n_arm_text``, ``n_non`` and ``k_range``."""
+    from trustexp.chapter import n_text
+    from trustexp.disclosure import count_text
+
+    return {
+        "n_arm_text": n_text({k: sizes.get(k, 0) for k in ARMS}, threshold),
+        "n_non": count_text(int(sizes.get("non_participants", 0)), threshold),
+        "k_range": f"{k_min} to +{k_max}",
+    }
+
+
+def required_decomposition(store: pd.DataFrame, results_dir: Any) -> pd.DataFrame:
+    """``decomposition(store)``; a ``ValueError`` naming ``results_dir`` when it is empty."""
+    decomp = decomposition(store)
+    if decomp.empty:
+        raise ValueError(
+            f"the results store {results_dir} holds none of the outflow/wellbeing rows this "
+            "chapter reads: run those chapters first"
+        )
+    return decomp
+
+
+def participation_row(store: pd.DataFrame) -> pd.Series | None:
+    """The store's participants-vs-non-participants outflow row (adjusted if present)."""
+    return pick_row(
+        store, "outflow_full", "participants vs non_participants", OUTFLOW_PARTICIPATION
+    )
+
+
+def contrast_texts(decomp: pd.DataFrame, store: pd.DataFrame) -> dict[str, str]:
+    """Glue texts of the contrasts section: one per ``CONTRAST_GLUES``, ``part_method``, ``verdict``."""
+    texts = {key: contrast_text(decomp, outcome, c) for key, outcome, c in CONTRAST_GLUES}
+    part = participation_row(store)
+    texts["part_method"] = str(part["method"]) if part is not None else "n/a"
+    texts["verdict"] = pattern_verdict(decomp)
+    return texts
+
+
+def all_bounds(store: pd.DataFrame) -> pd.DataFrame:
+    """``bounds_from_store`` for outflow to full-time work and wellbeing, stacked."""
+    parts = [bounds_from_store(store, "outflow_full"), bounds_from_store(store, "wellbeing")]
+    return pd.concat(parts, ignore_index=True)
+
+
+def bound_texts(bounds: pd.DataFrame) -> dict[str, str]:
+    """Glue texts ``bound_out_<arm>``, ``bound_wb_<arm>`` per arm and ``upper_eigen``."""
+    from trustexp import fmt
+
+    texts = {}
+    for arm in ARMS:
+        texts[f"bound_out_{arm}"] = bound_text(bounds, "outflow_full", arm)
+        texts[f"bound_wb_{arm}"] = bound_text(bounds, "wellbeing", arm)
+    hit = bounds[(bounds["outcome"] == "outflow_full") & (bounds["group"] == "eigen_regie")]
+    texts["upper_eigen"] = fmt.pp(hit["upper"].iloc[0], signed=True) if len(hit) else "n/a"
+    return texts
+
+
+@dataclass(frozen=True)
+class Masking:
+    """The chapter's masking simulation: power curves per experimental arm and what they imply.
+
+    ``participation``: this build's participation estimate (NaN when not in the store);
+    ``published_high``: the top of the published difference with non-participants (pp);
+    ``h_grid``: the participation effects simulated (pp); ``curves``, ``detect``, ``masked``:
+    per arm ``masking_power``, ``detectable_effect`` and ``power_at_clean_detectable``;
+    ``pair_sizes``: per arm the people in the arm and the control arm together.
+    """
+
+    participation: float
+    published_high: float
+    control_share: float
+    h_grid: list[float]
+    effects: np.ndarray
+    target: float
+    curves: dict[str, pd.DataFrame]
+    detect: dict[str, pd.DataFrame]
+    masked: dict[str, pd.DataFrame]
+    pair_sizes: dict[str, int]
+
+
+def masking_grid(published_range: tuple[float, ...], participation: float) -> list[float]:
+    """Participation effects to simulate (pp, one decimal): 0, the published range and the estimate."""
+    grid = {0.0, *(round(float(v), 1) for v in published_range)}
+    if np.isfinite(participation):
+        grid.add(round(max(participation, 0.0), 1))
+    return sorted(grid)
+
+
+def masking_simulation(
+    store: pd.DataFrame,
+    published_range: tuple[float, ...],
+    sizes: dict[str, int],
+    n_simulations: int,
+    seed: int,
+    alpha: float = 0.05,
+    target: float = 0.8,
+) -> Masking:
+    """Run ``masking_power`` for each experimental arm against the control arm of this build.
+
+    The control arm's outflow share is the store's ``regulier level`` row (``ValueError`` when
+    missing); arm ``i`` (0 self-direction, 1 intensive support) uses ``seed + i``; an arm without
+    people (or without a control arm) is left out. Effects run from 0 to at least 40 pp.
+    """
+    part = participation_row(store)
+    est_h = float(part["estimate"]) if part is not None else np.nan
+    h_grid = masking_grid(published_range, est_h)
+    lv = store[(store["outcome"] == "outflow_full") & (store["contrast"] == "regulier level")]
+    control_share = float(lv["estimate"].iloc[0]) if len(lv) else np.nan
+    if not np.isfinite(control_share):
+        raise ValueError(
+            "the results store has no 'regulier level' outflow share: run the outflow chapter first"
+        )
+    effects = np.arange(0, max(40, int(max(h_grid)) + 30) + 1, 1.0)
+    n_ctl = sizes.get("regulier", 0)
+    curves = {
+        arm: masking_power(
+            sizes.get(arm, 0), n_ctl, control_share, h_grid, effects, n_simulations, seed + i, alpha
+        )  # fmt: skip
+        for i, arm in enumerate(ARMS[:2])
+        if sizes.get(arm, 0) and n_ctl
+    }
+    detect = {arm: detectable_effect(c, target) for arm, c in curves.items()}
+    masked = {arm: power_at_clean_detectable(curves[arm], detect[arm]) for arm in curves}
+    pair_sizes = {arm: sizes.get(arm, 0) + n_ctl for arm in curves}
+    return Masking(est_h, round(float(max(published_range)), 1), control_share, h_grid, effects,
+                   target, curves, detect, masked, pair_sizes)  # fmt: skip
+
+
+def masking_texts(m: Masking, n_simulations: int, arm: str = "eigen_regie") -> dict[str, str]:
+    """Glue texts of the masking section for one arm.
+
+    ``n_sim``, ``det_clean`` (detectable with a clean control), ``pub_high`` (top of the published
+    range), ``det_pub_high`` (detectable against an uncontaminated control at that participation
+    effect), ``power_pub_high`` (power there at the clean design's detectable effect), ``h_est``
+    (this build's participation estimate, floored at 0) and ``power_est`` (power at it).
+    """
+    from trustexp import fmt
+
+    d0 = m.detect[arm].set_index("participation_pp")
+    m0 = m.curves[arm].set_index(["participation_pp", "effect_pp"])
+    hi = m.published_high
+    h_est = round(max(m.participation, 0.0), 1) if np.isfinite(m.participation) else None
+    e_clean = d0.loc[hi, "detectable_clean_pp"]
+    e_est = d0.loc[h_est, "detectable_clean_pp"] if h_est is not None else np.nan
+    det_hi = d0.loc[hi, "detectable_pp"]
+    return {
+        "n_sim": fmt.count(n_simulations),
+        "det_clean": fmt.pp(d0.loc[0.0, "detectable_clean_pp"], decimals=0),
+        "pub_high": fmt.pp(hi, decimals=0),
+        "det_pub_high": fmt.pp(det_hi, decimals=0) if np.isfinite(det_hi) else "more than the simulated range",
+        "power_pub_high": fmt.pct(m0.loc[(hi, e_clean), "power"]) if np.isfinite(e_clean) else "n/a",
+        "h_est": fmt.pp(h_est) if h_est is not None else "n/a",
+        "power_est": fmt.pct(m0.loc[(h_est, e_est), "power"]) if np.isfinite(e_est) else "n/a",
+    }  # fmt: skip

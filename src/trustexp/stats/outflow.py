@@ -664,3 +664,245 @@ def shares_display(shares: pd.DataFrame) -> pd.DataFrame:
     if "duration_class" in shares:
         out.insert(0, "time on benefit", shares["duration_class"].astype(str))
     return out
+
+
+# --------------------------------------------------------------------------- chapter steps
+
+COMPARISON_TEXTS = {
+    "municipal": "the municipality's other recipients of social assistance who were on benefit at "
+    "the lottery date",
+    "national": "a national stock of recipients of social assistance on benefit at the lottery date",
+}
+FOREST_METHODS = ("risk difference", "adjusted risk difference", "reweighted risk difference")
+
+
+def data_texts(
+    frame: pd.DataFrame, size: dict[str, int], window: int, comparison: str, threshold: int
+) -> dict[str, str]:
+    """Glue texts of the Data section: outcome definitions, window, comparison population, counts.
+
+    ``size`` comes from ``registry_queries.registry_size``; ``comparison`` is the parameter set's
+    ``cohort.comparison`` (``municipal`` or ``national``).
+    """
+    from trustexp.chapter import n_text
+    from trustexp.data.codebook import outcome as outcome_spec
+    from trustexp.disclosure import count_text
+    from trustexp.fmt import count
+
+    n_group = frame["group"].value_counts()
+    population = "municipal" if comparison == "municipal" else "national"
+    definition = {
+        o: outcome_spec(o)["definition"].replace("outflow_window_months", f"{window}")
+        for o in OUTCOMES
+    }
+    return {
+        "def_full": definition["outflow_full"],
+        "def_any": definition["outflow_any"],
+        "window_text": f"{window} months",
+        "comparison_text": COMPARISON_TEXTS[population],
+        "n_person_months": count(size["person_months"]),
+        "n_people_registry": count(size["people"]),
+        "n_arms_text": n_text({a: int(n_group.get(a, 0)) for a in ARMS}, threshold),
+        "n_non": count_text(int(n_group.get("non_participants", 0)), threshold),
+    }
+
+
+def shares_by_outcome(frame: pd.DataFrame, alpha: float = 0.05) -> dict[str, pd.DataFrame]:
+    """``group_shares`` per outcome (``OUTCOMES``), each with an ``outcome`` column."""
+    return {o: group_shares(frame, o, alpha).assign(outcome=o) for o in OUTCOMES}
+
+
+def stack_shares(shares: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """The frames of ``shares_by_outcome`` one below the other."""
+    return pd.concat(shares.values(), ignore_index=True)
+
+
+def _group_share(shares: dict[str, pd.DataFrame], group: str) -> float | None:
+    """Full-time outflow share of ``group``; None when the group is not in ``shares``."""
+    full = shares["outflow_full"].set_index("group")
+    return full.loc[group, "share"] if group in full.index else None
+
+
+def share_texts(shares: dict[str, pd.DataFrame]) -> dict[str, str]:
+    """Glue texts ``share_full_participants`` and ``share_full_non`` (full-time work)."""
+    from trustexp.fmt import pct
+
+    part, non = _group_share(shares, "participants"), _group_share(shares, "non_participants")
+    return {
+        "share_full_participants": pct(part) if part is not None else "n/a",
+        "share_full_non": pct(non) if non is not None else "n/a",
+    }
+
+
+def forest_rows(rows: pd.DataFrame, outcome: str = "outflow_full") -> pd.DataFrame:
+    """The rows of one outcome shown in the forest plot (unadjusted, adjusted, reweighted)."""
+    return rows[(rows["outcome"] == outcome) & rows["method"].isin(list(FOREST_METHODS))]
+
+
+def estimate_text(
+    rows: pd.DataFrame, outcome: str, contrast: str, method: str = "risk difference"
+) -> str:
+    """One contrast row as ``+7.9 pp [3.2, 12.5]``-style text (``fmt.estimate_with_ci``, pp)."""
+    from trustexp.fmt import estimate_with_ci
+
+    r = pick(rows, outcome, contrast, method)
+    return estimate_with_ci(r["estimate"], r["ci_low"], r["ci_high"], scale="pp")
+
+
+def estimate_texts(rows: pd.DataFrame, published_range: tuple[float, float]) -> dict[str, str]:
+    """Glue texts of the differences section and ``published_range`` (published low to high, pp)."""
+    from trustexp.fmt import num, pp
+
+    pvn, adj, rw = "participants vs non_participants", "adjusted risk difference", "reweighted risk difference"  # fmt: skip
+    lo, hi = published_range
+    return {
+        "rd_full_pvn": estimate_text(rows, "outflow_full", pvn),
+        "adj_full_pvn": estimate_text(rows, "outflow_full", pvn, adj),
+        "rw_full_pvn": estimate_text(rows, "outflow_full", pvn, rw),
+        "rd_full_er": estimate_text(rows, "outflow_full", "eigen_regie vs regulier"),
+        "rd_full_in": estimate_text(rows, "outflow_full", "intensief vs regulier"),
+        "rd_any_pvn": estimate_text(rows, "outflow_any", pvn),
+        "published_range": f"{num(lo, 0)} to {pp(hi, 0)}",
+    }
+
+
+def arm_vs_non_texts(rows: pd.DataFrame) -> dict[str, str]:
+    """Per arm the risk difference against non-participants, full-time work (``estimate_text``)."""
+    return {a: estimate_text(rows, "outflow_full", f"{a} vs non_participants") for a in ARMS}
+
+
+def balance_display(balance: pd.DataFrame) -> pd.DataFrame:
+    """``balance_table`` formatted for a table (means and SMDs with ``fmt.num``)."""
+    from trustexp.fmt import num
+
+    cols = [
+        "mean_treated",
+        "mean_comparison",
+        "mean_comparison_weighted",
+        "smd_before",
+        "smd_after",
+    ]
+    names = {"label": "characteristic", "mean_treated": "participants",
+             "mean_comparison": "non-participants",
+             "mean_comparison_weighted": "non-participants, reweighted",
+             "smd_before": "SMD before", "smd_after": "SMD after"}  # fmt: skip
+    shown = balance.assign(**{c: balance[c].map(num) for c in cols})
+    return shown.drop(columns="covariate").rename(columns=names)
+
+
+def balance_texts(balance: pd.DataFrame) -> dict[str, str]:
+    """Glue texts ``max_smd_before`` and ``max_smd_after`` (largest absolute SMD)."""
+    from trustexp.fmt import num
+
+    return {
+        "max_smd_before": num(balance["smd_before"].abs().max()),
+        "max_smd_after": num(balance["smd_after"].abs().max()),
+    }
+
+
+def duration_contrasts_display(dc: pd.DataFrame) -> pd.DataFrame:
+    """``duration_contrasts`` formatted for a table (pp difference, CI and p)."""
+    from trustexp.fmt import ci, pp, pval
+
+    shown = dc.assign(
+        difference=dc["estimate"].map(lambda v: pp(v, signed=True)),
+        ci=[ci(a, b, scale="pp") for a, b in zip(dc["ci_low"], dc["ci_high"], strict=True)],
+        p=dc["p"].map(pval),
+    )
+    cols = ["duration_class", "method", "n_participants", "n_non_participants", "difference", "ci", "p"]  # fmt: skip
+    return shown[cols].rename(columns={"duration_class": "time on benefit", "ci": "95% CI (pp)"})
+
+
+def duration_texts(dc: pd.DataFrame) -> dict[str, str]:
+    """Glue text ``adj_full_13``: the adjusted difference among people 1-3 years on benefit."""
+    from trustexp.fmt import estimate_with_ci
+
+    r13 = dc[(dc["duration_class"] == "1-3 years") & (dc["method"] == "adjusted risk difference")]
+    if not len(r13):
+        return {"adj_full_13": "n/a"}
+    r = r13.iloc[0]
+    return {"adj_full_13": estimate_with_ci(r["estimate"], r["ci_low"], r["ci_high"], scale="pp")}
+
+
+def consultant_mix_display(mix: pd.DataFrame) -> pd.DataFrame:
+    """``consultant_mix`` formatted for a table (arm labels, share in the main arm)."""
+    from trustexp.charts import group_label
+    from trustexp.fmt import pct
+
+    shown = mix.assign(main_arm=mix["main_arm"].map(group_label),
+                       share=(mix["in_main_arm"] / mix["participants"]).map(pct))  # fmt: skip
+    return shown.rename(columns={"main_arm": "consultants whose main arm is",
+                                 "in_main_arm": "participants in that arm",
+                                 "share": "share in main arm"})  # fmt: skip
+
+
+def consultant_texts(mix: pd.DataFrame, variance: dict[str, float]) -> dict[str, str]:
+    """Glue texts of the consultants section from ``consultant_mix`` and ``consultant_variance``."""
+    from trustexp.fmt import count, pct, pval
+
+    return {
+        "main_arm_share": pct(mix["in_main_arm"].sum() / max(mix["participants"].sum(), 1)),
+        "n_consultants": count(variance["n_consultants"]),
+        "r2_without": pct(variance["r2_without"]),
+        "r2_with": pct(variance["r2_with"]),
+        "p_consultant": pval(variance["p"]),
+    }
+
+
+def clustered_rows(rows: pd.DataFrame) -> pd.DataFrame:
+    """The arm contrasts of the linear probability model (robust and consultant-clustered SEs)."""
+    return rows[rows["method"].str.contains("LPM")]
+
+
+def participant_groups(frame: pd.DataFrame) -> pd.DataFrame:
+    """``person_id, group`` with group ``participants`` or ``non_participants``."""
+    group = np.where(frame["participant"] == 1, "participants", "non_participants")
+    return frame[["person_id"]].assign(group=group)
+
+
+def did_texts(did: dict[str, float], event: pd.DataFrame) -> dict[str, str]:
+    """Glue texts ``did_text`` (``did_receipt``) and ``pre_gap`` (first month of ``event_study``)."""
+    from trustexp.fmt import estimate_with_ci, pp
+
+    return {
+        "did_text": estimate_with_ci(did["estimate"], did["ci_low"], did["ci_high"], scale="pp"),
+        "pre_gap": pp(event["gap"].iloc[0], signed=True) if len(event) else "n/a",
+    }
+
+
+def did_store_row(did: dict[str, float]) -> pd.DataFrame:
+    """``did_receipt`` as one results-store row (outcome ``benefit_receipt``, pp)."""
+    return pd.DataFrame([{
+        "outcome": "benefit_receipt", "contrast": "participants vs non_participants",
+        **{k: did[k] for k in ("estimate", "ci_low", "ci_high", "p", "n")},
+        "method": "difference-in-differences", "scale": "pp",
+    }])  # fmt: skip
+
+
+def published_texts(
+    shares: dict[str, pd.DataFrame], ev_with: float, ev_without: float, published_ratio: float
+) -> dict[str, str]:
+    """Glue texts of the published-vs-build callout: explained variance, published and own ratio.
+
+    The ratio is the participants' full-time outflow share over the non-participants'.
+    """
+    from trustexp.fmt import num, pct
+
+    part, non = _group_share(shares, "participants"), _group_share(shares, "non_participants")
+    return {
+        "pub_ev_with": pct(ev_with, 0),
+        "pub_ev_without": pct(ev_without, 0),
+        "pub_ratio": num(published_ratio, 0),
+        "ratio": num(part / non if part is not None and non is not None else np.nan, 1),
+    }
+
+
+def chapter_store_rows(
+    rows: pd.DataFrame,
+    shares: dict[str, pd.DataFrame],
+    hazards: pd.DataFrame,
+    did: dict[str, float],
+) -> pd.DataFrame:
+    """The outflow chapter's results-store rows: contrasts, share levels, hazards, the DiD."""
+    levels = [level_rows(shares[o], o) for o in OUTCOMES]
+    return store_rows(rows, *levels, hazards, did_store_row(did))

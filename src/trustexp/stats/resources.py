@@ -7,10 +7,15 @@ resamples people within each group (percentile intervals, seeded, vectorised).
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:
+    from trustexp.config import Params
+    from trustexp.data.cohort import Cohort
 
 ARMS = ("eigen_regie", "intensief", "regulier")
 ALL = "all instruments"
@@ -302,3 +307,164 @@ def per_exit_table(per_exit: pd.DataFrame) -> pd.DataFrame:
             "EUR per extra exit [95% CI]": [_ratio(r) for r in per_exit.itertuples()],
         }
     )
+
+
+TRAJECTORY = "reintegration_trajectory"
+"""The instrument whose budget share the chapter reports."""
+
+
+@dataclass
+class ResourcesAnalysis:
+    """Every result of the resources chapter (see ``resources_analysis``)."""
+
+    instruments: dict[str, str]
+    per_person: pd.DataFrame
+    by_arm: pd.DataFrame
+    per_exit: pd.DataFrame
+    difference: pd.DataFrame
+    window: int
+    n_non_participants: int
+
+    def store_rows(self) -> pd.DataFrame:
+        """Results-store rows of the chapter (``resources_store_rows``)."""
+        return resources_store_rows(self.by_arm, self.per_exit, self.difference)
+
+
+def resources_analysis(cohort: Cohort, params: Params) -> ResourcesAnalysis:
+    """Spending per participant, per arm and instrument, the arms' difference and budget per exit.
+
+    Instruments are the codebook levels of ``spending.instrument``; outflow to full-time work
+    within ``analysis.outflow_window_months`` comes from the registry (DuckDB when it is on disk).
+    The three bootstraps are seeded with ``params.seed``, ``+ 1`` and ``+ 2``.
+    """
+    from trustexp.data import codebook
+    from trustexp.data.outcomes import outflow_flags, outflow_flags_sql
+
+    a, seed = params.analysis, params.seed
+    if cohort.participants.empty:
+        raise ValueError("no participants in the data: nothing to describe")
+    instruments = codebook.level_labels("spending", "instrument")
+    per_person = person_spending(cohort.spending, cohort.participants, list(instruments))
+    w = a.outflow_window_months
+    flags = (
+        outflow_flags_sql(cohort.registry_path, cohort.population, w)
+        if cohort.registry_on_disk
+        else outflow_flags(cohort.population, cohort.registry, w)
+    )
+    is_part = flags["person_id"].isin(cohort.participants["person_id"])
+    return ResourcesAnalysis(
+        instruments=instruments,
+        per_person=per_person,
+        by_arm=spending_by_arm_instrument(per_person, a.n_bootstrap, seed, a.alpha),
+        per_exit=eur_per_extra_outflow(
+            per_person, flags[is_part], flags[~is_part], a.n_bootstrap, seed + 1, a.alpha
+        ),  # fmt: skip
+        difference=spending_difference(per_person, a.n_bootstrap, seed + 2, a.alpha),
+        window=w,
+        n_non_participants=int((~is_part).sum()),
+    )
+
+
+def data_texts(
+    res: ResourcesAnalysis, spending: pd.DataFrame, participants: pd.DataFrame, threshold: int
+) -> dict[str, str]:
+    """Glue texts of the *Data* section: spending years, people per arm, payments, outflow window.
+
+    Counts of people and payments pass through disclosure control (``threshold``).
+    """
+    from trustexp import fmt
+    from trustexp.chapter import n_text
+    from trustexp.disclosure import count_text
+
+    years = sorted(spending["year"].unique())
+    arms = participants["arm"].astype(str).value_counts().reindex(ARMS, fill_value=0)
+    return {
+        "years": f"{years[0]}-{years[-1]}" if years else "none",
+        "n_arm_text": n_text(arms.to_dict(), threshold),
+        "n_payments": count_text(len(spending), threshold),
+        "window": fmt.count(res.window),
+        "threshold": fmt.count(threshold),
+        "n_non_participants": count_text(res.n_non_participants, threshold),
+    }
+
+
+def _eur_ci(est: float, low: float, high: float) -> str:
+    from trustexp import fmt
+
+    return f"EUR {fmt.count(est)} (95% CI EUR {fmt.count(low)} to {fmt.count(high)})"
+
+
+def _eur_pp(tot: pd.DataFrame, arm: str) -> str:
+    r = tot.loc[(arm, ALL)]
+    return _eur_ci(r.per_participant, r.per_participant_low, r.per_participant_high)
+
+
+def _share_text(tot: pd.DataFrame, arm: str, threshold: int) -> str:
+    from trustexp import fmt
+
+    if (arm, TRAJECTORY) not in tot.index:
+        return "n/a"
+    r = tot.loc[(arm, TRAJECTORY)]
+    if 0 < r.users < threshold:
+        return f"not shown (fewer than {threshold} users)"
+    return f"{fmt.pct(r.share)} (95% CI {fmt.ci(r.share_low, r.share_high, scale='pct')})"
+
+
+def spending_texts(res: ResourcesAnalysis, n_participants: int, threshold: int) -> dict[str, str]:
+    """Glue texts of the spending results: euros per participant, trajectory share, differences.
+
+    Keys ``eur_pp_<group>``, ``traj_share_<group>`` (group ``all`` or an arm), ``traj_users_all``,
+    ``n_participants`` and ``diff_<arm>`` (experimental arm minus regular service). A trajectory
+    share based on fewer than ``threshold`` users is not shown.
+    """
+    from trustexp.disclosure import count_text
+
+    tot = res.by_arm.set_index(["arm", "instrument"])
+    users = (
+        tot.loc[("participants", TRAJECTORY), "users"]
+        if ("participants", TRAJECTORY) in tot.index
+        else 0
+    )
+    out = {
+        "eur_pp_all": _eur_pp(tot, "participants"),
+        "traj_users_all": count_text(int(users), threshold),
+        "n_participants": count_text(int(n_participants), threshold),
+        "traj_share_all": _share_text(tot, "participants", threshold),
+    }
+    for arm in ARMS:
+        out[f"eur_pp_{arm}"] = _eur_pp(tot, arm) if (arm, ALL) in tot.index else "n/a"
+        out[f"traj_share_{arm}"] = _share_text(tot, arm, threshold)
+    diff = res.difference.set_index("arm")
+    for arm in ("eigen_regie", "intensief"):
+        out[f"diff_{arm}"] = (
+            _eur_ci(*diff.loc[arm, ["estimate", "ci_low", "ci_high"]])
+            if arm in diff.index
+            else "n/a"
+        )
+    return out
+
+
+def per_exit_texts(per_exit: pd.DataFrame) -> dict[str, str]:
+    """Glue texts ``per_exit_<group>`` (``all`` or an arm): budget per extra exit vs non-participants.
+
+    ``"not defined (no extra outflow)"`` when the outflow was not higher; an unbounded CI is said.
+    """
+    from trustexp import fmt
+
+    pe = per_exit.set_index(["group", "comparison"])
+    out: dict[str, str] = {}
+    for group in ("participants", *ARMS):
+        key = "all" if group == "participants" else group
+        if (group, "non_participants") not in pe.index:
+            out[f"per_exit_{key}"] = "n/a"
+            continue
+        r = pe.loc[(group, "non_participants")]
+        if r.estimate != r.estimate:
+            out[f"per_exit_{key}"] = "not defined (no extra outflow)"
+        elif not r.bounded:
+            out[f"per_exit_{key}"] = (
+                f"EUR {fmt.count(r.estimate)} (95% CI unbounded: the extra outflow may be zero)"
+            )
+        else:
+            out[f"per_exit_{key}"] = _eur_ci(r.estimate, r.ci_low, r.ci_high)
+    return out

@@ -180,3 +180,20 @@ def hazards_display(rows: pd.DataFrame) -> pd.DataFrame:
             "n": rows["n"].astype(int),
         }
     )
+
+
+def survival_texts(frame: pd.DataFrame, hazards: pd.DataFrame) -> dict[str, str]:
+    """Glue texts ``logrank_all`` (four groups), ``logrank_arms`` (three arms) and ``hr_adj_full``.
+
+    ``hazards`` comes from ``hazard_rows``; ``hr_adj_full`` is the adjusted hazard ratio of
+    full-time work, participants vs non-participants, with its CI.
+    """
+    from trustexp.fmt import estimate_with_ci, pval
+    from trustexp.stats.outflow import pick
+
+    h = pick(hazards, "outflow_full", "participants vs non_participants", "adjusted hazard ratio")
+    return {
+        "logrank_all": pval(logrank(frame, "event_any")["p"]),
+        "logrank_arms": pval(logrank(frame, "event_any", ARMS)["p"]),
+        "hr_adj_full": estimate_with_ci(h["estimate"], h["ci_low"], h["ci_high"]),
+    }
