@@ -191,7 +191,7 @@ def test_robustness_recovers_a_known_large_effect_of_self_direction() -> None:
     params = make_params(cohort={"n_participants": 240, "n_non_participants": 30, "months_before": 3,
                                  "follow_up_months": 24}, truth=truth)  # fmt: skip
     c = generate(params)
-    outflow = rb.participant_outflow(c.population, c.participants, c.registry, 24)
+    outflow = rb.participant_outflow(c, c.participants, 24)
     store = pd.DataFrame(columns=["outcome", "contrast", "method", "estimate", "p"])
     perms = rb.primary_permutations(
         outflow, c.survey, c.participants, store, 2000, seed=1

@@ -25,7 +25,7 @@ def consort_boxes(counts: pd.DataFrame, threshold: int) -> pd.DataFrame:
     """Boxes of the CONSORT diagram: centre, size, text and colour key, counts disclosure-checked."""
     n = {(r.stage, r.group): int(r.n) for r in counts.itertuples()}
     boxes = [
-        dict(x=3.0, row=0, w=3.2, text=f"On social assistance in the municipality\nn = {_show(n[('assessed', 'all')], threshold)}", group="all"),
+        dict(x=3.0, row=0, w=3.2, text=f"On social assistance at the index date\nn = {_show(n[('assessed', 'all')], threshold)}", group="all"),
         dict(x=3.0, row=1, w=3.2, text=f"Volunteered and randomised by lottery\nn = {_show(n[('randomised', 'all')], threshold)}", group="all"),
         dict(x=5.6, row=0.5, w=1.8, text=f"Did not take part\n(comparison group)\nn = {_show(n[('not_enrolled', 'all')], threshold)}", group="non_participants"),
     ]  # fmt: skip

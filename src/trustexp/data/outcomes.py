@@ -61,3 +61,18 @@ def outflow_flags_sql(
     for col in ("outflow_full", "outflow_any"):
         out[col] = out[col].astype("boolean").fillna(False).astype(bool)
     return out.reset_index(drop=True)
+
+
+def cohort_outflow_flags(
+    cohort, window_months: int, population: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Outflow flags for ``population`` (default: everyone) from a cohort, wherever its registry lives.
+
+    In memory: ``outflow_flags``; on disk (national scale): ``outflow_flags_sql`` through DuckDB.
+    """
+    pop = cohort.population if population is None else population
+    if cohort.registry_on_disk:
+        return outflow_flags_sql(cohort.registry_path, pop, window_months)
+    ids = set(pop["person_id"].astype(str))
+    registry = cohort.registry[cohort.registry["person_id"].astype(str).isin(ids)]
+    return outflow_flags(pop, registry, window_months)

@@ -191,3 +191,23 @@ def registry_size(registry_glob: str) -> dict[str, int]:
     finally:
         con.close()
     return {"person_months": int(rows), "people": int(people)}
+
+
+def persons_in_registry(cohort, person_ids) -> set[str]:
+    """Which of ``person_ids`` have benefit records: from memory, or by DuckDB when the registry is on disk."""
+    wanted = {str(p) for p in person_ids}
+    if not cohort.registry_on_disk:
+        return wanted & set(cohort.registry["person_id"].astype(str))
+    import duckdb
+
+    con = duckdb.connect()
+    _no_progress_bar(con)
+    try:
+        con.register("wanted", pd.DataFrame({"person_id": sorted(wanted)}))
+        rows = con.execute(
+            f"SELECT DISTINCT r.person_id FROM read_parquet({_quote(cohort.registry_path)}) r "
+            "JOIN wanted USING (person_id)"
+        ).fetchall()
+    finally:
+        con.close()
+    return {str(r[0]) for r in rows}

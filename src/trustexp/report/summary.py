@@ -11,6 +11,7 @@ from __future__ import annotations
 import pandas as pd
 
 from trustexp import fmt
+from trustexp.report.chapters import EVERYTHING
 from trustexp.stats.overview import find_row, require_primary
 
 ARMS = ("eigen_regie", "intensief", "regulier")
@@ -235,7 +236,5 @@ def chapter_links(lang: str = "en") -> list[str]:
     return [f"{{doc}}`{Path(c.notebook).stem}` — {c.title}" for c in CHAPTERS if c.key not in skip]
 
 
-SUMMARY_CHAPTERS = ("response", "balance", "outflow", "wellbeing", "social_participation",
-                    "other_outcomes", "consultants", "effect_sizes", "hawthorne", "resources",
-                    "robustness")  # fmt: skip
+SUMMARY_CHAPTERS = EVERYTHING
 """Chapters whose results the summaries read (those not in the store are reported, not fatal)."""

@@ -7,14 +7,19 @@ import pandas as pd
 ARMS = ("eigen_regie", "intensief", "regulier")
 
 
-def consort_counts(population: pd.DataFrame, participants: pd.DataFrame, survey: pd.DataFrame,
-                   registry: pd.DataFrame | None = None) -> pd.DataFrame:  # fmt: skip
+def consort_counts(
+    population: pd.DataFrame,
+    participants: pd.DataFrame,
+    survey: pd.DataFrame,
+    in_registry: set[str] | None = None,
+) -> pd.DataFrame:
     """The CONSORT flow as a tidy frame ``stage, group, n`` (group ``all`` or an arm key).
 
     Stages: ``assessed`` (people on assistance in the population), ``not_enrolled``
     (non-participants), ``randomised``, ``allocated``, ``wave_0``/``wave_1``/``wave_2`` (participants'
     own questionnaire completed), ``lost_wave_1``/``lost_wave_2`` (allocated minus completed),
-    ``analysed_registry`` (allocated people with benefit records: intention to treat) and
+    ``analysed_registry`` (allocated people among ``in_registry``, the ids with benefit records:
+    intention to treat) and
     ``analysed_survey`` (questionnaire completed at wave 0 and wave 2: the ANCOVA sample).
 
     >>> consort_counts(pop, part, survey).query("stage == 'allocated'")  # doctest: +SKIP
@@ -28,9 +33,8 @@ def consort_counts(population: pd.DataFrame, participants: pd.DataFrame, survey:
     own = survey[(survey["respondent"] == "participant") & survey["completed"].astype(bool)]
     own = own.assign(arm=own["person_id"].map(arm_of))
     done = {w: set(own.loc[own["wave"] == w, "person_id"]) for w in (0, 1, 2)}
-    in_registry = (
-        set(registry["person_id"]) if registry is not None else set(participants["person_id"])
-    )
+    if in_registry is None:
+        in_registry = set(participants["person_id"].astype(str))
     for arm in ARMS:
         ids = set(arm_of.index[arm_of == arm])
         rows.append(("allocated", arm, len(ids)))

@@ -338,7 +338,7 @@ def resources_analysis(cohort: Cohort, params: Params) -> ResourcesAnalysis:
     The three bootstraps are seeded with ``params.seed``, ``+ 1`` and ``+ 2``.
     """
     from trustexp.data import codebook
-    from trustexp.data.outcomes import outflow_flags, outflow_flags_sql
+    from trustexp.data.outcomes import cohort_outflow_flags
 
     a, seed = params.analysis, params.seed
     if cohort.participants.empty:
@@ -346,11 +346,7 @@ def resources_analysis(cohort: Cohort, params: Params) -> ResourcesAnalysis:
     instruments = codebook.level_labels("spending", "instrument")
     per_person = person_spending(cohort.spending, cohort.participants, list(instruments))
     w = a.outflow_window_months
-    flags = (
-        outflow_flags_sql(cohort.registry_path, cohort.population, w)
-        if cohort.registry_on_disk
-        else outflow_flags(cohort.population, cohort.registry, w)
-    )
+    flags = cohort_outflow_flags(cohort, w)
     is_part = flags["person_id"].isin(cohort.participants["person_id"])
     return ResourcesAnalysis(
         instruments=instruments,

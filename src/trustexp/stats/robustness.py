@@ -432,17 +432,15 @@ PRIMARY_SURVEY = ("wellbeing",)
 """Primary questionnaire outcomes (the registry outcome ``outflow_full`` has no attrition)."""
 
 
-def participant_outflow(population: pd.DataFrame, participants: pd.DataFrame, registry: pd.DataFrame,
-                        window_months: int) -> pd.DataFrame:  # fmt: skip
+def participant_outflow(cohort, participants: pd.DataFrame, window_months: int) -> pd.DataFrame:
     """One row per participant: ``person_id, arm, consultant_id, outflow_full, outflow_any`` (0/1)."""
-    from trustexp.data.outcomes import outflow_flags
+    from trustexp.data.outcomes import cohort_outflow_flags
 
     part = participants[["person_id", "arm", "consultant_id"]].astype(
         {"person_id": str, "arm": str, "consultant_id": str}
     )
-    pop = population[population["person_id"].astype(str).isin(set(part["person_id"]))]
-    flags = outflow_flags(pop, registry[registry["person_id"].astype(str).isin(set(part["person_id"]))],
-                          window_months).astype({"person_id": str})  # fmt: skip
+    pop = cohort.population[cohort.population["person_id"].astype(str).isin(set(part["person_id"]))]
+    flags = cohort_outflow_flags(cohort, window_months, pop).astype({"person_id": str})
     out = part.merge(flags, on="person_id", how="left")
     for col in ("outflow_full", "outflow_any"):
         out[col] = out[col].fillna(False).astype(int)
