@@ -105,3 +105,11 @@ def make_small_project(
 def small_book_session(tmp_path_factory):
     """``make_small_project`` built once per test process (share it via ``xdist_group("e2e")``)."""
     return make_small_project(tmp_path_factory.mktemp("project"))
+
+
+def store_row(
+    outcome, contrast, method, est, lo=None, hi=None, p=None, n=100, scale="points", chapter="x"
+) -> dict:
+    """One results-store row as a dict (for fixture stores built in tests)."""
+    return dict(chapter=chapter, outcome=outcome, contrast=contrast, estimate=est, ci_low=lo,
+                ci_high=hi, p=p, n=n, method=method, scale=scale)  # fmt: skip

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from conftest import store_row
 
 from trustexp import fmt
 from trustexp.errors import InvalidData
 from trustexp.report import summary
 
-
-def _row(outcome, contrast, method, est, lo=None, hi=None, p=None, n=100, scale="points"):
-    return dict(chapter="x", outcome=outcome, contrast=contrast, estimate=est, ci_low=lo, ci_high=hi,
-                p=p, n=n, method=method, scale=scale)  # fmt: skip
+_row = store_row
 
 
 def store() -> pd.DataFrame:

@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import store_row
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -15,8 +16,7 @@ from trustexp.stats import overview as ov
 
 
 def _row(outcome, contrast, method, est, lo, hi, p=0.5, n=100, scale="points", chapter="x"):
-    return dict(chapter=chapter, outcome=outcome, contrast=contrast, estimate=est, ci_low=lo,
-                ci_high=hi, p=p, n=n, method=method, scale=scale)  # fmt: skip
+    return store_row(outcome, contrast, method, est, lo, hi, p, n, scale, chapter)
 
 
 def fixture_store() -> pd.DataFrame:

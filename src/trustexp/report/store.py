@@ -27,6 +27,8 @@ COLUMNS = [
     "method",
     "scale",
 ]
+ESTIMATE_COLUMNS = COLUMNS[2:]
+"""The columns of one estimate, without ``chapter`` and ``outcome`` (statistics helpers return these)."""
 OUTCOMES = (
     "outflow_full", "outflow_any", "wellbeing", "health", "mental_health", "self_reliance",
     "social_trust", "institutional_trust", "financial_strain", "deprived", "contacts", "ladder",

@@ -12,6 +12,8 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from trustexp.report.store import ESTIMATE_COLUMNS
+
 CONTROL = "regulier"
 TREATED = ("eigen_regie", "intensief")
 
@@ -28,7 +30,7 @@ def negative_binomial(
     """
     import statsmodels.formula.api as smf
 
-    cols = ["contrast", "estimate", "ci_low", "ci_high", "p", "n", "method", "scale", "alpha_nb"]
+    cols = [*ESTIMATE_COLUMNS, "alpha_nb"]
     data = frame.dropna(subset=["arm", "y", *covariates])
     arms = [a for a in TREATED if (data["arm"] == a).sum() >= 2]
     if (data["arm"] == CONTROL).sum() < 2 or not arms or data["y"].sum() == 0:

@@ -12,6 +12,8 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from trustexp.report.store import ESTIMATE_COLUMNS
+
 CONTROL = "regulier"
 TREATED = ("eigen_regie", "intensief")
 
@@ -29,7 +31,7 @@ def proportional_odds(
     """
     from statsmodels.miscmodels.ordinal_model import OrderedModel
 
-    cols = ["contrast", "estimate", "ci_low", "ci_high", "p", "n", "method", "scale"]
+    cols = list(ESTIMATE_COLUMNS)
     data = frame.dropna(subset=["arm", "y", *covariates])
     arms = [a for a in TREATED if (data["arm"] == a).sum() >= 2]
     if (data["arm"] == CONTROL).sum() < 2 or not arms or data["y"].nunique() < 2:

@@ -15,6 +15,7 @@ import pandas as pd
 
 from trustexp.report.store import COLUMNS as STORE_COLUMNS_WITH_CHAPTER
 from trustexp.stats.balance import smd
+from trustexp.stats.proportions import wilson_shares
 
 ARMS = ("eigen_regie", "intensief", "regulier")
 GROUPS = (*ARMS, "non_participants")
@@ -79,24 +80,6 @@ def analysis_frame(
     frame["event_any"] = has_exit.astype(int)
     frame["event_full"] = (frame["exit_reason"].astype("object") == "work_full").astype(int)
     return frame
-
-
-def wilson_shares(
-    frame: pd.DataFrame, outcome: str, by: str = "group", alpha: float = 0.05
-) -> pd.DataFrame:
-    """Share with the outcome per level of ``by`` and its Wilson score CI.
-
-    Returns ``<by>, n, events, share, ci_low, ci_high`` (shares 0-1).
-
-    >>> wilson_shares(frame, "outflow_full")  # doctest: +SKIP
-    """
-    from statsmodels.stats.proportion import proportion_confint
-
-    g = frame.groupby(by, observed=True)[outcome].agg(n="count", events="sum").reset_index()
-    g["share"] = g["events"] / g["n"]
-    low, high = proportion_confint(g["events"], g["n"], alpha=alpha, method="wilson")
-    g["ci_low"], g["ci_high"] = np.asarray(low, float), np.asarray(high, float)
-    return g
 
 
 def group_shares(frame: pd.DataFrame, outcome: str, alpha: float = 0.05) -> pd.DataFrame:

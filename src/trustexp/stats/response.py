@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from trustexp.stats.balance import ARMS, BASELINE_ITEMS, smd
-from trustexp.stats.outflow import wilson_shares
+from trustexp.stats.proportions import wilson_shares
 
 RESPONDENTS = ("participant", "consultant")
 MODEL_COVARIATES = ("age", "female", "migration_background", "benefit_years", "single_parent",

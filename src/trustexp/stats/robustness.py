@@ -18,6 +18,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from trustexp.report.store import ESTIMATE_COLUMNS
+
 POWER = 0.8
 """Power at which minimum detectable effects are computed."""
 ARMS = ("eigen_regie", "intensief", "regulier")
@@ -310,9 +312,7 @@ def ipw_ancova(
     counts = data["arm"].value_counts()
     arms = [a for a in TREATED if counts.get(a, 0) >= 2]
     if counts.get(CONTROL, 0) < 2 or not arms:
-        return pd.DataFrame(
-            columns=["contrast", "estimate", "ci_low", "ci_high", "p", "n", "method", "scale"]
-        )
+        return pd.DataFrame(columns=list(ESTIMATE_COLUMNS))
     data = data[data["arm"].isin([*arms, CONTROL])]
     fit = smf.wls(f"y ~ C(arm, Treatment('{CONTROL}')) + y0", data=data, weights=data["w"]).fit(
         cov_type="HC1"

@@ -19,12 +19,13 @@ import numpy as np
 import pandas as pd
 
 from trustexp.errors import InvalidData
+from trustexp.report.store import ESTIMATE_COLUMNS
 
 ARMS = ("eigen_regie", "intensief", "regulier")
 CONTROL = "regulier"
 TREATED = ("eigen_regie", "intensief")
 WAVES = (0, 1, 2)
-STORE_COLUMNS = ["contrast", "estimate", "ci_low", "ci_high", "p", "n", "method", "scale"]
+STORE_COLUMNS = list(ESTIMATE_COLUMNS)
 SHARE_ITEMS = ("deprived",)
 MDE_POWER = 0.8
 """Power at which minimum detectable effects are reported."""
