@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import numpy as np
+import pandas as pd
 import pytest
+from hypothesis import settings
 
 from trustexp.config import Params, params_from_dict
+from trustexp.stats.balance import BASELINE_ITEMS
+from trustexp.stats.resources import person_spending
+
+# Property tests are judged on what they find, not on how fast a loaded machine runs them:
+# hypothesis deadlines would be timed tests (and flaky on a busy 2-core runner).
+settings.register_profile("trustexp", deadline=None)
+settings.load_profile("trustexp")
 
 
 def make_params(**overrides) -> Params:
@@ -113,3 +123,118 @@ def store_row(
     """One results-store row as a dict (for fixture stores built in tests)."""
     return dict(chapter=chapter, outcome=outcome, contrast=contrast, estimate=est, ci_low=lo,
                 ci_high=hi, p=p, n=n, method=method, scale=scale)  # fmt: skip
+
+
+def rated_survey(rows):
+    """rows: (person, wave, respondent, ladder, wellbeing, progress, completed)."""
+    frame = pd.DataFrame(
+        rows,
+        columns=["person_id", "wave", "respondent", "ladder", "wellbeing", "progress", "completed"],
+    )
+    frame["rater_id"] = np.where(frame["respondent"] == "consultant", "C01", None)
+    for col in ("ladder", "wellbeing", "progress"):
+        frame[col] = frame[col].astype("Int64")
+    return frame
+
+
+# --------------------------------------------------------------------------- spending (resources)
+
+SPENDING_PARTICIPANTS = pd.DataFrame(
+    {
+        "person_id": ["A", "B", "C", "D"],
+        "arm": ["eigen_regie", "eigen_regie", "regulier", "regulier"],
+    }
+)
+
+
+SPENDING = pd.DataFrame(
+    {
+        "person_id": ["A", "A", "A", "C", "Z"],
+        "year": [2017, 2018, 2018, 2017, 2017],
+        "instrument": ["training", "training", "travel", "reintegration_trajectory", "travel"],
+        "amount_eur": [100.0, 50.0, 10.0, 1000.0, 999.0],
+    }
+)
+
+
+def spending_outflow_case():
+    """200 participants (two arms) with spending and outflow flags, and 1,000 non-participants."""
+    parts = pd.DataFrame({"person_id": [f"P{i}" for i in range(200)],
+                          "arm": ["eigen_regie"] * 100 + ["regulier"] * 100})  # fmt: skip
+    spend = pd.DataFrame({"person_id": parts["person_id"], "year": 2017, "instrument": "training",
+                          "amount_eur": [600.0] * 100 + [300.0] * 100})  # fmt: skip
+    flags = pd.DataFrame({"person_id": parts["person_id"],
+                          "outflow_full": [True] * 30 + [False] * 70 + [True] * 20 + [False] * 80})  # fmt: skip
+    non = pd.DataFrame({"outflow_full": [True] * 100 + [False] * 900})
+    return person_spending(spend, parts, ["training"]), flags, non
+
+
+# --------------------------------------------------------------------------- survival (outflow)
+
+
+def survival_frame(seed: int = 2, n: int = 240) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    group = rng.choice(["eigen_regie", "intensief", "regulier", "non_participants"], n)
+    rate = np.where(group == "non_participants", 0.03, np.where(group == "intensief", 0.07, 0.05))
+    t = np.ceil(rng.exponential(1 / rate))
+    time = np.minimum(t, 24).astype(float)
+    event_any = (t <= 24).astype(int)
+    full = event_any * (rng.random(n) < 0.5)
+    return pd.DataFrame(
+        {
+            "group": group,
+            "participant": (group != "non_participants").astype(int),
+            "time": time,
+            "event_any": event_any,
+            "event_full": full,
+            "age": rng.integers(18, 67, n).astype(float),
+            "sex": rng.choice(["female", "male"], n),
+            "household": rng.choice(["single", "single_parent", "couple", "couple_children"], n),
+            "migration_background": rng.integers(0, 2, n),
+            "benefit_years": rng.gamma(2, 1.5, n),
+        }
+    )
+
+
+# --------------------------------------------------------------------------- a tiny trial (design, balance, response)
+
+
+def tiny_trial():
+    """Six participants (two per arm), two non-participants, questionnaires with gaps."""
+    participants = pd.DataFrame({
+        "person_id": [f"P{i}" for i in range(6)],
+        "arm": ["eigen_regie", "eigen_regie", "intensief", "intensief", "regulier", "regulier"],
+        "education": ["low", "high", "mid", "low", "mid", "high"],
+    })  # fmt: skip
+    population = pd.DataFrame({
+        "person_id": [f"P{i}" for i in range(8)],
+        "participant": [True] * 6 + [False] * 2,
+        "age": [30, 40, 50, 35, 45, 55, 60, 62],
+        "sex": ["male", "female"] * 4,
+        "household": ["single", "couple", "single_parent", "couple_children"] * 2,
+        "migration_background": [True, False, True, False, False, False, True, True],
+        "benefit_months": [12, 24, 36, 48, 60, 72, 120, 144],
+    })  # fmt: skip
+    done = {  # (person, wave) -> completed own questionnaire
+        ("P0", 0): True, ("P0", 1): True, ("P0", 2): True,
+        ("P1", 0): True, ("P1", 1): False, ("P1", 2): False,
+        ("P2", 0): True, ("P2", 1): True, ("P2", 2): True,
+        ("P3", 0): False, ("P3", 1): False, ("P3", 2): True,
+        ("P4", 0): True, ("P4", 1): True, ("P4", 2): False,
+        ("P5", 0): True, ("P5", 1): True, ("P5", 2): True,
+    }  # fmt: skip
+    rows = [
+        dict(
+            person_id=p,
+            wave=w,
+            respondent="participant",
+            completed=c,
+            wellbeing=(6 + w if c else None),
+        )
+        for (p, w), c in done.items()
+    ]
+    survey = pd.DataFrame(rows)
+    for col in BASELINE_ITEMS:
+        if col not in survey:
+            survey[col] = np.where(survey["completed"], 3.0, np.nan)
+    return population, participants, survey

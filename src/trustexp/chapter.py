@@ -3,6 +3,8 @@
 A notebook calls ``ch = chapter.open("outflow", params_file)`` once, then only short calls:
 ``ch.show(chart)``, ``ch.table(frame, caption=...)``, ``ch.glue("key", text)``,
 ``ch.record(estimates)`` and finally ``ch.save()`` (writes the chapter's rows to the results store).
+Callouts are MyST admonitions in the notebooks' markdown cells, with numbers glued in; what a chapter
+shows (tables, texts, rows) is built by ``trustexp.chapters.<key>``.
 """
 
 from __future__ import annotations
@@ -11,14 +13,17 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from html import escape
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
+from IPython.display import HTML, Markdown, display
+from myst_nb import glue
 
 from trustexp import disclosure
 from trustexp.charts import ChartDisplay, enable_theme
 from trustexp.config import Params, load_params
+from trustexp.data.cohort import read_cohort
 from trustexp.errors import InvalidData
+from trustexp.results import write_results
 
 
 @dataclass
@@ -35,7 +40,6 @@ class Chapter:
     @cached_property
     def data(self):
         """The validated cohort of this parameter set (``trustexp.data.cohort.Cohort``)."""
-        from trustexp.data.cohort import read_cohort
 
         folder = self.params.cohort_dir(self.root)
         if not (folder / "manifest.json").is_file():
@@ -60,8 +64,6 @@ class Chapter:
 
     def glue(self, name: str, text: str) -> None:
         """Glue a pre-formatted string for use in prose as ``{glue:text}`name```."""
-        from myst_nb import glue
-
         if not isinstance(text, str):
             raise TypeError(
                 f"glue {name!r}: pass a formatted string (trustexp.fmt), not {type(text).__name__}"
@@ -70,6 +72,14 @@ class Chapter:
             raise ValueError(f"glue key {name!r} used twice in chapter {self.key!r}")
         self.glued[name] = text
         glue(name, text, display=False)
+
+    def glue_md(self, name: str, markdown: str) -> None:
+        """Glue MyST Markdown for ``{glue:md}`` (with ``:format: myst``), e.g. a computed list."""
+
+        if name in self.glued:
+            raise ValueError(f"glue key {name!r} used twice in chapter {self.key!r}")
+        self.glued[name] = markdown
+        glue(name, Markdown(markdown), display=False)
 
     def glue_all(self, texts: dict[str, str]) -> None:
         """Glue several pre-formatted strings at once (``{name: text}``, as built in ``src/``)."""
@@ -88,7 +98,6 @@ class Chapter:
         dependent: tuple[str, ...] | list[str] = (),
     ) -> None:
         """Display a captioned table; count columns pass through disclosure control first."""
-        from IPython.display import HTML, display
 
         shown, n_sup = disclosure.protect(frame, counts, self.threshold, dependent)
         html = shown.to_html(
@@ -100,21 +109,12 @@ class Chapter:
             html += f'\n<p class="trustexp-disclosure">{escape(foot)}</p>'
         display(HTML(html))
 
-    def callout(self, title: str, lines: list[str], kind: str = "note") -> None:
-        """Display an admonition (MyST markdown) built from formatted strings."""
-        from IPython.display import Markdown, display
-
-        body = "\n".join(f"- {line}" for line in lines)
-        display(Markdown(f":::{{admonition}} {title}\n:class: {kind}\n{body}\n:::"))
-
     def record(self, estimates: pd.DataFrame) -> None:
         """Add estimates (``outcome, contrast, estimate, ci_low, ci_high, p, n, method, scale``)."""
         self._rows.append(estimates)
 
     def save(self) -> Path | None:
         """Write everything recorded to the results store (atomically, after validation)."""
-        from trustexp.report.store import write_results
-
         if not self._rows:
             return None
         return write_results(pd.concat(self._rows, ignore_index=True), self.key, self.results_dir)
@@ -125,15 +125,3 @@ def open(key: str, params_file: str | Path, root: str | Path = ".") -> Chapter: 
     enable_theme()
     pd.set_option("display.precision", 3)
     return Chapter(key=key, params=load_params(Path(root) / params_file), root=Path(root))
-
-
-def n_text(counts: dict[str, Any], threshold: int) -> str:
-    """``"eigen regie 101, intensief 99, regulier 100"`` with small counts suppressed."""
-    from trustexp.charts import group_label
-    from trustexp.fmt import count
-
-    parts = []
-    for k, v in counts.items():
-        shown = disclosure.suppressed_label(threshold) if 0 < v < threshold else count(v)
-        parts.append(f"{group_label(k)} {shown}")
-    return ", ".join(parts)

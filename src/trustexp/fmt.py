@@ -1,4 +1,4 @@
-"""The one number-formatting helper of the book (see STYLE.md, "Numbers and tables").
+"""The one number-formatting helper of the book: percentages, points, p-values, counts, CIs.
 
 Every number that reaches prose goes through these functions and is glued as a string, so the
 book formats a percentage, a p-value or a confidence interval the same way everywhere.

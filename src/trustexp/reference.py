@@ -28,20 +28,3 @@ def oss(*path: str) -> Any:
 def source(key: str) -> str:
     """The full reference of a source key (e.g. ``info_note_2020``)."""
     return published()["sources"][key]
-
-
-def arms_table():
-    """The three arms as the sources describe them, as a display table."""
-    import pandas as pd
-
-    frame = pd.DataFrame(oss("arms"))
-    frame["job_search_obligation"] = frame["job_search_obligation"].map({True: "yes", False: "no"})
-    return frame.rename(
-        columns={
-            "key": "arm",
-            "nl": "Dutch name",
-            "en": "English name",
-            "contact_initiative": "who initiates contact",
-            "job_search_obligation": "obligation to apply for jobs",
-        }
-    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import yaml
 
+from trustexp import vocab
 from trustexp.data import codebook
 from trustexp.data.truth import OUTCOME_KEYS
 
@@ -25,8 +26,8 @@ def test_labels_and_level_labels_in_both_languages():
     assert codebook.label("participants", "arm", "nl") == "Experimentgroep (loting)"
     assert codebook.level_labels("participants", "arm") == {
         "eigen_regie": "Self-direction",
-        "intensief": "Intensive tailored support",
-        "regulier": "Regular service (control)",
+        "intensief": "Intensive support",
+        "regulier": "Regular service",
     }
     assert codebook.level_labels("participants", "arm", "nl")["eigen_regie"] == "Eigen regie"
     assert codebook.level_labels("survey", "ladder")[6] == "Paid work"
@@ -66,4 +67,4 @@ def test_every_outcome_key_is_defined():
 
 
 def test_codebook_file_is_plain_yaml():
-    assert yaml.safe_load(codebook.CODEBOOK_PATH.read_text(encoding="utf-8"))["version"] == 1
+    assert yaml.safe_load(vocab.CODEBOOK_PATH.read_text(encoding="utf-8"))["version"] == 1

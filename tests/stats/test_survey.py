@@ -173,7 +173,7 @@ def test_tost_matches_two_one_sided_scipy_tests_and_reports_the_90_percent_inter
 
 
 def test_store_rows_pass_the_results_store_schema():
-    from trustexp.report.store import validate_results
+    from trustexp.results import validate_results
 
     long = _long(drop=0.1)
     rows = sv.store_rows("wellbeing", sv.ancova_wave2(long), sv.hedges_g_wave2(long),

@@ -15,7 +15,12 @@ import hashlib
 import json
 from typing import Any
 
-GROUP_ORDER = ("eigen_regie", "intensief", "regulier", "non_participants")
+import altair as alt
+import vl_convert as vlc
+from IPython.display import display
+
+from trustexp.vocab import GROUPS, group_label
+
 # Okabe–Ito palette: distinguishable under the common colour-vision deficiencies.
 GROUP_COLOURS = {
     "eigen_regie": "#E69F00",
@@ -24,28 +29,15 @@ GROUP_COLOURS = {
     "non_participants": "#7F7F7F",
     "participants": "#CC79A7",
 }
-GROUP_LABELS = {
-    "eigen_regie": "Self-direction (eigen regie)",
-    "intensief": "Intensive support",
-    "regulier": "Regular service (control)",
-    "non_participants": "Non-participants",
-    "participants": "All participants",
-}
 FONT = "DejaVu Sans, Helvetica, Arial, sans-serif"
 THEME = "trustexp"
 PNG_SCALE = 1.0
 
 
-def group_label(key: str) -> str:
-    """Plain-words label of a group key (arm, ``non_participants`` or ``participants``)."""
-    return GROUP_LABELS.get(key, key)
-
-
 def group_scale(keys: tuple[str, ...] | list[str] | None = None):
     """An ``alt.Scale`` mapping group *labels* to the book's fixed colours."""
-    import altair as alt
 
-    keys = list(keys or GROUP_ORDER)
+    keys = list(keys or GROUPS)
     return alt.Scale(domain=[group_label(k) for k in keys], range=[GROUP_COLOURS[k] for k in keys])
 
 
@@ -62,7 +54,7 @@ def _theme() -> dict[str, Any]:
             },
             "legend": {"labelFontSize": 12, "titleFontSize": 13, "orient": "bottom"},
             "title": {"fontSize": 15, "anchor": "start", "subtitleFontSize": 12},
-            "range": {"category": [GROUP_COLOURS[k] for k in GROUP_ORDER]},
+            "range": {"category": [GROUP_COLOURS[k] for k in GROUPS]},
             "background": "white",
         }
     }
@@ -70,7 +62,6 @@ def _theme() -> dict[str, Any]:
 
 def enable_theme() -> None:
     """Register and enable the project theme (idempotent)."""
-    import altair as alt
 
     if THEME not in alt.theme.names():
         alt.theme.register(THEME, enable=False)(lambda: alt.theme.ThemeConfig(_theme()))
@@ -85,7 +76,6 @@ def chart_spec(chart) -> dict[str, Any]:
 
 def to_png(chart, scale: float = PNG_SCALE) -> bytes:
     """Render a chart to PNG bytes with vl-convert (no browser, no network)."""
-    import vl_convert as vlc
 
     return vlc.vegalite_to_png(json.dumps(chart_spec(chart)), scale=scale)
 
@@ -126,7 +116,6 @@ class ChartDisplay:
 
     def show(self, chart, alt_text: str = "") -> None:
         """Display the chart as a static PNG (for GitHub) and as an interactive HTML chart."""
-        from IPython.display import display
 
         self._seq += 1
         png = base64.b64encode(to_png(chart)).decode()

@@ -2,27 +2,40 @@
 
 from __future__ import annotations
 
+import altair as alt
 import pandas as pd
 
-from trustexp.charts import GROUP_COLOURS, group_label
+from trustexp.charts import GROUP_COLOURS
+from trustexp.vocab import (
+    CONTROL,
+    NON_PARTICIPANTS,
+    PARTICIPANTS,
+    TREATED,
+    between,
+    contrast_label,
+    covariate_label,
+)
 
-COMPARISON_LABELS = {
-    "eigen_regie": f"{group_label('eigen_regie')} vs control",
-    "intensief": f"{group_label('intensief')} vs control",
-    "participants": "Participants vs non-participants",
+COMPARISONS = {
+    **{arm: between(arm, CONTROL) for arm in TREATED},
+    PARTICIPANTS: between(PARTICIPANTS, NON_PARTICIPANTS),
 }
+"""The ``comparison`` values of ``stats.balance.smd_long`` and the contrast each stands for."""
 
 
 def smd_chart(smds: pd.DataFrame, threshold: float = 0.1):
     """SMD per covariate and comparison, with the conventional ±0.1 band of good balance."""
-    import altair as alt
 
-    data = smds.assign(comparison_label=smds["comparison"].map(COMPARISON_LABELS))
+    labels = {k: contrast_label(c) for k, c in COMPARISONS.items()}
+    data = smds.assign(
+        comparison_label=smds["comparison"].map(labels),
+        label=smds["covariate"].map(covariate_label),
+    )
     order = list(dict.fromkeys(data["label"]))
     colour = alt.Color(
         "comparison_label:N",
         title=None,
-        scale=alt.Scale(domain=list(COMPARISON_LABELS.values()),
+        scale=alt.Scale(domain=list(labels.values()),
                         range=[GROUP_COLOURS["eigen_regie"], GROUP_COLOURS["intensief"], GROUP_COLOURS["participants"]]),
     )  # fmt: skip
     band = (

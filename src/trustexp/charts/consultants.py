@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
+import altair as alt
 import pandas as pd
 
-from trustexp.charts import group_label, group_scale
+from trustexp.charts import group_scale
+from trustexp.vocab import ARMS, WAVES, group_label, item_label, wave_label
 
-WAVE_LABELS = {0: "Start", 1: "After 1 year", 2: "After 2 years"}
-ITEM_LABELS = {
-    "ladder": "Participation ladder (rung 1-6)",
-    "wellbeing": "Life satisfaction (0-10)",
-    "progress": "Progress (0-10)",
-}
-ARMS = ("eigen_regie", "intensief", "regulier")
-
-
-def _item(key: str) -> str:
-    return ITEM_LABELS.get(key, key)
+PANEL_ORDER = ("ladder", "wellbeing", "progress")
+"""Order of the consultant-rated items' panels."""
+WAVE_ORDER = [wave_label(w) for w in WAVES]
 
 
 def gap_by_arm_chart(by_arm_wave: pd.DataFrame, threshold: int = 1):
@@ -24,17 +18,16 @@ def gap_by_arm_chart(by_arm_wave: pd.DataFrame, threshold: int = 1):
 
     Groups of fewer than ``threshold`` pairs are not drawn (disclosure control).
     """
-    import altair as alt
 
     by_arm_wave = by_arm_wave[by_arm_wave["n"] >= threshold]
     data = by_arm_wave.assign(
         group=by_arm_wave["arm"].map(group_label),
-        wave_label=by_arm_wave["wave"].map(WAVE_LABELS),
-        item_label=by_arm_wave["item"].map(_item),
+        wave_label=by_arm_wave["wave"].map(wave_label),
+        item_label=by_arm_wave["item"].map(item_label),
     )
     arms = [a for a in ARMS if a in set(by_arm_wave["arm"])]
     colour = alt.Color("group:N", scale=group_scale(arms), title="Arm")
-    order = list(WAVE_LABELS.values())
+    order = WAVE_ORDER
     tooltip = [
         alt.Tooltip("item_label:N", title="item"),
         alt.Tooltip("group:N", title="arm"),
@@ -47,7 +40,7 @@ def gap_by_arm_chart(by_arm_wave: pd.DataFrame, threshold: int = 1):
         alt.Tooltip("ci_high:Q", title="95% CI high", format=".2f"),
     ]
     panels = []
-    for item in [i for i in ITEM_LABELS if i in set(data["item"])]:
+    for item in [i for i in PANEL_ORDER if i in set(data["item"])]:
         sub = data[data["item"] == item]
         x = alt.X(
             "wave_label:N", sort=order, title="Questionnaire wave", axis=alt.Axis(labelAngle=0)
@@ -62,7 +55,9 @@ def gap_by_arm_chart(by_arm_wave: pd.DataFrame, threshold: int = 1):
             .mark_rule(color="#444", strokeDash=[4, 3])
             .encode(y="y:Q")
         )
-        panels.append((zero + bars + dots).properties(width=320, height=260, title=_item(item)))
+        panels.append(
+            (zero + bars + dots).properties(width=320, height=260, title=item_label(item))
+        )
     return alt.hconcat(*panels).properties(
         title=alt.Title(
             "How much more positive the consultant is than the participant",
@@ -73,10 +68,9 @@ def gap_by_arm_chart(by_arm_wave: pd.DataFrame, threshold: int = 1):
 
 def bland_altman_chart(cells: pd.DataFrame, limits: pd.DataFrame, n_hidden: int, threshold: int):
     """Bland-Altman plot per item: pairs (counted per cell), mean difference and limits of agreement."""
-    import altair as alt
 
     panels = []
-    for item in [i for i in ITEM_LABELS if i in set(limits["item"])]:
+    for item in [i for i in PANEL_ORDER if i in set(limits["item"])]:
         sub = cells[cells["item"] == item]
         lim = limits[limits["item"] == item].iloc[0]
         lines = pd.DataFrame(
@@ -118,7 +112,7 @@ def bland_altman_chart(cells: pd.DataFrame, limits: pd.DataFrame, n_hidden: int,
                 ],
             )
         )
-        panels.append((band + rule + pts).properties(width=280, height=280, title=_item(item)))
+        panels.append((band + rule + pts).properties(width=280, height=280, title=item_label(item)))
     note = (
         f"{n_hidden} pairs in cells of fewer than {threshold} pairs are not drawn (disclosure control); "
         "the lines use all pairs"
@@ -133,14 +127,13 @@ def consultant_only_chart(means: pd.DataFrame, item: str = "progress", threshold
 
     Groups of fewer than ``threshold`` ratings are not drawn (disclosure control).
     """
-    import altair as alt
 
     means = means[means["n"] >= threshold]
     data = means.assign(
-        group=means["arm"].map(group_label), wave_label=means["wave"].map(WAVE_LABELS)
+        group=means["arm"].map(group_label), wave_label=means["wave"].map(wave_label)
     )
     arms = [a for a in ARMS if a in set(means["arm"])]
-    x = alt.X("wave_label:N", sort=list(WAVE_LABELS.values()), title="Questionnaire wave",
+    x = alt.X("wave_label:N", sort=WAVE_ORDER, title="Questionnaire wave",
               axis=alt.Axis(labelAngle=0))  # fmt: skip
     base = alt.Chart(data).encode(
         x=x, xOffset=alt.XOffset("group:N"),
@@ -149,7 +142,7 @@ def consultant_only_chart(means: pd.DataFrame, item: str = "progress", threshold
     bars = base.mark_rule(strokeWidth=2).encode(
         y=alt.Y(
             "ci_low:Q",
-            title=f"Consultants' mean rating: {_item(item)}",
+            title=f"Consultants' mean rating: {item_label(item)}",
             scale=alt.Scale(zero=False),
         ),
         y2="ci_high:Q",
@@ -167,6 +160,6 @@ def consultant_only_chart(means: pd.DataFrame, item: str = "progress", threshold
     )
     return (bars + dots).properties(
         width=420, height=280,
-        title=alt.Title(f"{_item(item)}: as the consultants rated it",
+        title=alt.Title(f"{item_label(item)}: as the consultants rated it",
                         subtitle="Mean with 95% CI; the participants were not asked this item"),
     )  # fmt: skip

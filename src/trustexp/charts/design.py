@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import altair as alt
 import pandas as pd
 
-from trustexp.charts import GROUP_COLOURS, group_label
+from trustexp.charts import GROUP_COLOURS
 from trustexp.disclosure import suppressed_label
+from trustexp.vocab import group_label, wave_label
 
 _ARM_X = {"eigen_regie": 1.0, "intensief": 3.0, "regulier": 5.0}
 _STAGE_ROWS = [  # (stage, row, text template)
@@ -50,7 +52,6 @@ def consort_boxes(counts: pd.DataFrame, threshold: int) -> pd.DataFrame:
 
 def consort_chart(counts: pd.DataFrame, threshold: int):
     """The CONSORT 2010 flow diagram (enrolment, allocation, follow-up, analysis) as an Altair chart."""
-    import altair as alt
 
     boxes = consort_boxes(counts, threshold)
     arrows = [dict(x=3.0, y0=0.36, x1=3.0, y1=0.64), dict(x=3.0, y0=0.5, x1=4.7, y1=0.5)]
@@ -96,7 +97,6 @@ def consort_chart(counts: pd.DataFrame, threshold: int):
 def timeline_chart(timing: pd.DataFrame, lottery_date, months_before: int, follow_up_months: int,
                    experiment_months: int = 24):  # fmt: skip
     """Timeline: registry window, the two years of the experiment, and when each wave was answered."""
-    import altair as alt
 
     start = pd.Timestamp(lottery_date)
     spans = pd.DataFrame([
@@ -107,7 +107,7 @@ def timeline_chart(timing: pd.DataFrame, lottery_date, months_before: int, follo
     ])  # fmt: skip
     waves = timing.assign(
         track="Questionnaires",
-        label=timing["wave"].map({0: "Start", 1: "After one year", 2: "After two years"}),
+        label=timing["wave"].map(wave_label),
     )
     order = ["Benefit records (registry)", "Experiment", "Questionnaires"]
     y = alt.Y("track:N", sort=order, title=None)

@@ -2,50 +2,36 @@
 
 from __future__ import annotations
 
+import altair as alt
 import pandas as pd
 
-from trustexp.charts import group_label, group_scale
+from trustexp.charts import group_scale
+from trustexp.vocab import (
+    ARMS,
+    WAVES,
+    component_label,
+    contrast_label,
+    group_label,
+    outcome_title,
+    wave_label,
+)
 
-ARMS = ("eigen_regie", "intensief", "regulier")
-OUTCOME_TITLES = {
-    "outflow_full": "Outflow to full-time work (percentage points)",
-    "wellbeing": "Life satisfaction (points, 0-10)",
-}
-COMPONENT_LABELS = {
-    "participation": "1. Taking part: vs non-participants",
-    "participation + trend": "1. Taking part + trend: own change, start to year 2",
-    "treatment": "2. Arm: vs regular service (lottery)",
-}
+OUTCOMES = ("outflow_full", "wellbeing")
+"""The two outcomes the chapter decomposes, in panel order."""
 H_COLOURS = ["#000000", "#CC79A7", "#D55E00", "#56B4E9", "#F0E442"]
-SHORT = {
-    "participants": "All participants",
-    "eigen_regie": "Self-direction",
-    "intensief": "Intensive support",
-    "regulier": "Regular service",
-}
-
-
-def _contrast_label(row: pd.Series) -> str:
-    c, name = row["contrast"], SHORT.get(row["group"], row["group"])
-    if c.endswith("vs non_participants"):
-        return f"{name} vs non-participants"
-    if c.endswith("vs regulier"):
-        return f"{name} vs regular service"
-    return f"{name}: year 2 vs start"
 
 
 def decomposition_chart(decomp: pd.DataFrame):
     """Participation and treatment contrasts side by side, per outcome, with 95% CIs."""
-    import altair as alt
 
     data = decomp.assign(
-        label=decomp.apply(_contrast_label, axis=1),
-        component_label=decomp["component"].map(COMPONENT_LABELS),
+        label=decomp["contrast"].map(contrast_label),
+        component_label=decomp["component"].map(component_label),
         colour=decomp["group"].map(group_label),
     )
     keys = [k for k in ("participants", *ARMS) if k in set(decomp["group"])]
     panels = []
-    for outcome, title in OUTCOME_TITLES.items():
+    for outcome, title in ((o, outcome_title(o)) for o in OUTCOMES):
         sub = data[data["outcome"] == outcome]
         if sub.empty:
             continue
@@ -102,7 +88,6 @@ def receipt_chart(shares: pd.DataFrame, gap: pd.DataFrame, threshold: int, wave_
     minus non-participants, in percentage points with a 95% band. Groups with fewer than
     ``threshold`` people in a month are not drawn.
     """
-    import altair as alt
 
     data = shares[shares["n"] >= threshold].assign(
         colour=lambda f: f["group"].map(group_label),
@@ -124,7 +109,7 @@ def receipt_chart(shares: pd.DataFrame, gap: pd.DataFrame, threshold: int, wave_
     waves = pd.DataFrame(
         {
             "k": list(wave_months),
-            "wave": ["Start", "After 1 year", "After 2 years"][: len(wave_months)],
+            "wave": [wave_label(w) for w in WAVES][: len(wave_months)],
         }
     )
     wave_rules = (
@@ -184,10 +169,9 @@ def bounds_chart(bounds: pd.DataFrame):
     Thick bar: the identified set (lower to upper bound); thin line: the outer 95% limits; point:
     the lottery-based contrast with the control arm (the lower bound).
     """
-    import altair as alt
 
     panels = []
-    for outcome, title in OUTCOME_TITLES.items():
+    for outcome, title in ((o, outcome_title(o)) for o in OUTCOMES):
         sub = bounds[bounds["outcome"] == outcome]
         if sub.empty:
             continue
@@ -224,7 +208,6 @@ def bounds_chart(bounds: pd.DataFrame):
 
 def masking_chart(curve: pd.DataFrame, target: float = 0.8):
     """Simulated power of the arm-vs-control contrast against the arm's effect, per participation effect."""
-    import altair as alt
 
     data = curve.assign(
         h_label=curve["participation_pp"].map(lambda h: f"{h:.1f} pp"),

@@ -7,21 +7,18 @@ the disclosure threshold are left out, and small counts in tooltips are shown as
 
 from __future__ import annotations
 
+import altair as alt
 import pandas as pd
 
-from trustexp.charts import GROUP_COLOURS, group_label
+from trustexp.charts import GROUP_COLOURS
 from trustexp.disclosure import count_text
 from trustexp.fmt import ci, pct, pp, pval
+from trustexp.vocab import ALL_GROUPS, OUTFLOW_OUTCOMES, covariate_label, group_label, outcome_label
 
-_ORDER = ("eigen_regie", "intensief", "regulier", "participants", "non_participants")
-OUTCOME_LABELS = {
-    "outflow_full": "Left benefit for full-time work",
-    "outflow_any": "Left benefit (any reason)",
-}
+_ORDER = ALL_GROUPS
 
 
 def _colour(keys):
-    import altair as alt
 
     keys = [k for k in _ORDER if k in set(keys)]
     return alt.Color(
@@ -58,10 +55,9 @@ def shares_chart(shares: pd.DataFrame, threshold: int):
 
     ``shares``: ``group_shares`` rows with an ``outcome`` column.
     """
-    import altair as alt
 
     s = _share_frame(shares, threshold)
-    s["outcome_label"] = s["outcome"].map(OUTCOME_LABELS)
+    s["outcome_label"] = s["outcome"].map(outcome_label)
     y = alt.Y("label:N", title=None, sort=[group_label(k) for k in _ORDER])
     tip = [
         alt.Tooltip("label:N", title="group"),
@@ -78,7 +74,11 @@ def shares_chart(shares: pd.DataFrame, threshold: int):
     return (
         alt.layer(bars, dots)
         .properties(width=260, height=170)
-        .facet(column=alt.Column("outcome_label:N", title=None, sort=list(OUTCOME_LABELS.values())))
+        .facet(
+            column=alt.Column(
+                "outcome_label:N", title=None, sort=[outcome_label(o) for o in OUTFLOW_OUTCOMES]
+            )
+        )
         .properties(title="Share leaving social assistance within the follow-up window, 95% CI")
     )
 
@@ -88,7 +88,6 @@ def contrasts_chart(rows: pd.DataFrame, published: tuple[float, float] | None = 
 
     ``rows``: results-store rows on the ``pp`` scale for one outcome.
     """
-    import altair as alt
 
     r = rows.copy()
     group = r["contrast"].str.split(" vs ").str[0]
@@ -150,7 +149,6 @@ def contrasts_chart(rows: pd.DataFrame, published: tuple[float, float] | None = 
 
 def km_chart(km: pd.DataFrame, threshold: int, window_months: int):
     """Kaplan-Meier cumulative outflow per group: step lines with 95% CI bands."""
-    import altair as alt
 
     k = km.copy()
     sizes = k.groupby("group")["at_risk"].max()
@@ -196,7 +194,6 @@ def duration_chart(by_class: pd.DataFrame, threshold: int):
 
     (Per arm the cells are mostly below the disclosure threshold; the table shows them.)
     """
-    import altair as alt
 
     s = _share_frame(
         by_class[by_class["group"].isin(["participants", "non_participants"])], threshold
@@ -229,8 +226,8 @@ def duration_chart(by_class: pd.DataFrame, threshold: int):
 
 def balance_chart(balance: pd.DataFrame):
     """Standardised mean differences before and after propensity weighting (a 'love plot')."""
-    import altair as alt
 
+    balance = balance.assign(label=balance["covariate"].map(covariate_label))
     b = balance.melt(
         id_vars=["label"], value_vars=["smd_before", "smd_after"], var_name="when", value_name="smd"
     )
@@ -275,7 +272,6 @@ def balance_chart(balance: pd.DataFrame):
 
 def event_study_chart(es: pd.DataFrame, reference_k: int = -1):
     """Monthly gap in benefit receipt (participants minus non-participants) with a 95% CI band."""
-    import altair as alt
 
     e = es.copy()
     e["gap_text"] = e["gap"].map(lambda v: pp(v, signed=True))

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import altair as alt
 import pandas as pd
 
-from trustexp.charts import group_label, group_scale
+from trustexp.charts import group_scale
 from trustexp.stats.overview import RANDOMISED, VS_NON, WITHIN
+from trustexp.vocab import ARMS, PARTICIPANTS
 
 KIND_SHAPES = {
     RANDOMISED: "circle",
@@ -14,45 +16,14 @@ KIND_SHAPES = {
 }
 
 
-def forest_data(overview: pd.DataFrame, threshold: int = 10) -> pd.DataFrame:
-    """The rows of ``stats.overview.effect_overview`` that have a standardised value, with labels.
-
-    Only the columns the chart uses; ``n`` as text with counts below ``threshold`` suppressed.
-    """
-    from trustexp.disclosure import count_text
-    from trustexp.stats.overview import contrast_label, estimate_text, outcome_label
-
-    data = overview[overview["std_estimate"].notna()].copy()
-    data["outcome_label"] = data["outcome"].map(outcome_label)
-    data["contrast_label"] = data["contrast"].map(contrast_label)
-    data["group_label"] = data["group"].map(group_label)
-    data["raw"] = [
-        estimate_text(r.estimate, r.ci_low, r.ci_high, r.scale) for r in data.itertuples()
-    ]
-    data["std_text"] = [
-        f"{r.std_estimate:+.2f} [{r.std_low:.2f}, {r.std_high:.2f}]" for r in data.itertuples()
-    ]
-    data["p_text"] = data["p"].map(
-        lambda p: "n/a" if pd.isna(p) else ("< 0.001" if p < 0.001 else f"{p:.3f}")
-    )
-    data["n_text"] = data["n"].map(lambda n: count_text(int(n), threshold))
-    cols = ["domain", "outcome_label", "contrast_label", "group", "group_label", "kind", "method",
-            "scale", "raw", "std_estimate", "std_low", "std_high", "std_text", "std_method", "p_text",
-            "n_text"]  # fmt: skip
-    return data[cols]
-
-
-def forest_chart(overview: pd.DataFrame, threshold: int = 10):
+def forest_chart(data: pd.DataFrame):
     """Forest plot: standardised estimate and 95% CI per outcome (rows) and contrast (colour,
-    shape), one panel per domain; the raw-scale estimate is in the tooltip."""
-    import altair as alt
+    shape), one panel per domain; the raw-scale estimate is in the tooltip.
 
-    data = forest_data(overview, threshold)
-    groups = [
-        g
-        for g in ("eigen_regie", "intensief", "regulier", "participants")
-        if g in set(data["group"])
-    ]
+    ``data`` is ``chapters.effect_sizes.forest_data`` (labels and texts already made).
+    """
+
+    groups = [g for g in (*ARMS, PARTICIPANTS) if g in set(data["group"])]
     outcome_order = list(dict.fromkeys(data["outcome_label"]))
     contrast_order = list(dict.fromkeys(data["contrast_label"]))
     y = alt.Y("outcome_label:N", title=None, sort=outcome_order, axis=alt.Axis(labelLimit=260))

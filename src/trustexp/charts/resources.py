@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import altair as alt
 import pandas as pd
 
-from trustexp.charts import group_label, group_scale
-
-ARMS = ("eigen_regie", "intensief", "regulier")
+from trustexp.charts import group_scale
+from trustexp.vocab import ARMS, group_label
 
 
 def spending_chart(by_arm: pd.DataFrame, instrument_labels: dict[str, str], threshold: int):
@@ -15,7 +15,6 @@ def spending_chart(by_arm: pd.DataFrame, instrument_labels: dict[str, str], thre
     Rows with fewer than ``threshold`` users are not drawn (disclosure control); the subtitle says
     how many.
     """
-    import altair as alt
 
     groups = (*ARMS, "participants")
     data = by_arm[by_arm["arm"].isin(groups) & (by_arm["instrument"] != "all instruments")]
@@ -63,7 +62,6 @@ def spending_chart(by_arm: pd.DataFrame, instrument_labels: dict[str, str], thre
 
 def per_exit_chart(per_exit: pd.DataFrame):
     """Euros of budget per extra exit to full-time work against non-participants, with 95% CIs."""
-    import altair as alt
 
     data = per_exit[(per_exit["comparison"] == "non_participants") & per_exit["estimate"].notna()]
     data = data.assign(

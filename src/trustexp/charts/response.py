@@ -2,33 +2,24 @@
 
 from __future__ import annotations
 
+import altair as alt
 import pandas as pd
 
-from trustexp.charts import group_label, group_scale
-
-WAVE_LABELS = {0: "Start", 1: "After one year", 2: "After two years"}
-RESPONDENT_LABELS = {
-    "participant": "Participants' own questionnaire",
-    "consultant": "Consultants' rating",
-}
+from trustexp.charts import group_scale
+from trustexp.vocab import ARMS, RESPONDENTS, WAVES, group_label, respondent_label, wave_label
 
 
 def response_chart(shares: pd.DataFrame):
     """Share responding per arm and wave (points, CI bars), one panel per respondent type."""
-    import altair as alt
 
     data = shares.assign(
         group=shares["arm"].map(group_label),
-        wave_label=shares["wave"].map(WAVE_LABELS),
-        panel=shares["respondent"].map(RESPONDENT_LABELS),
+        wave_label=shares["wave"].map(wave_label),
+        panel=shares["respondent"].map(respondent_label),
     )
-    x = alt.X("wave_label:N", sort=list(WAVE_LABELS.values()), title="Questionnaire wave")
-    offset = alt.XOffset(
-        "group:N", sort=[group_label(a) for a in ("eigen_regie", "intensief", "regulier")]
-    )
-    colour = alt.Color(
-        "group:N", scale=group_scale(["eigen_regie", "intensief", "regulier"]), title=None
-    )
+    x = alt.X("wave_label:N", sort=[wave_label(w) for w in WAVES], title="Questionnaire wave")
+    offset = alt.XOffset("group:N", sort=[group_label(a) for a in ARMS])
+    colour = alt.Color("group:N", scale=group_scale(ARMS), title=None)
     tooltip = [alt.Tooltip("group:N", title="arm"), alt.Tooltip("wave_label:N", title="wave"),
                alt.Tooltip("share:Q", format=".1%"), alt.Tooltip("ci_low:Q", format=".1%", title="95% CI low"),
                alt.Tooltip("ci_high:Q", format=".1%", title="95% CI high"), alt.Tooltip("n:Q", title="allocated"),
@@ -42,6 +33,10 @@ def response_chart(shares: pd.DataFrame):
     return (
         (bars + points)
         .properties(width=300, height=260)
-        .facet(column=alt.Column("panel:N", title=None, sort=list(RESPONDENT_LABELS.values())))
+        .facet(
+            column=alt.Column(
+                "panel:N", title=None, sort=[respondent_label(r) for r in RESPONDENTS]
+            )
+        )
         .properties(title="Who returned the questionnaires")
     )

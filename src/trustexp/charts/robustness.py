@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import altair as alt
 import pandas as pd
 
-from trustexp.charts import group_label, group_scale
+from trustexp.charts import group_scale
 from trustexp.disclosure import count_text
+from trustexp.vocab import TREATED, contrast_label, group_label, outcome_label
 
 
 def _labels(frame: pd.DataFrame) -> pd.DataFrame:
-    from trustexp.stats.overview import contrast_label, outcome_label
 
     return frame.assign(
         outcome_label=frame["outcome"].map(outcome_label),
@@ -21,7 +22,6 @@ def _labels(frame: pd.DataFrame) -> pd.DataFrame:
 def power_chart(verdicts: pd.DataFrame, threshold: int = 10):
     """Each arm contrast in SDs of the outcome (estimate, 95% CI) beside its minimum detectable
     effect (ticks at +/- MDE) and the smallest effect of interest (grey band)."""
-    import altair as alt
 
     d = _labels(verdicts)
     sd = d["sd"]
@@ -34,7 +34,7 @@ def power_chart(verdicts: pd.DataFrame, threshold: int = 10):
     )  # fmt: skip
     d = d[["outcome_label", "contrast_label", "group_label", "est_d", "low_d", "high_d", "mde_d", "mde_neg",
            "sesoi_d", "sesoi_neg", "est_text", "mde_text", "verdict", "n_text"]]  # fmt: skip
-    arms = [a for a in ("eigen_regie", "intensief") if group_label(a) in set(d["group_label"])]
+    arms = [a for a in TREATED if group_label(a) in set(d["group_label"])]
     y = alt.Y("outcome_label:N", title=None, sort=list(dict.fromkeys(d["outcome_label"])),
               axis=alt.Axis(labelLimit=260))  # fmt: skip
     off = alt.YOffset("contrast_label:N")
@@ -78,7 +78,6 @@ def attrition_chart(frame: pd.DataFrame):
     ``frame``: ``outcome, contrast, method, estimate, ci_low, ci_high, scale`` where Lee bounds
     have method ``Lee bounds`` with ``estimate`` = lower and ``upper`` = upper bound.
     """
-    import altair as alt
 
     d = _labels(frame)
     d = d.assign(
@@ -100,7 +99,7 @@ def attrition_chart(frame: pd.DataFrame):
             "text",
         ]
     ]
-    arms = [a for a in ("eigen_regie", "intensief") if group_label(a) in set(d["group_label"])]
+    arms = [a for a in TREATED if group_label(a) in set(d["group_label"])]
     colour = alt.Color("group_label:N", scale=group_scale(arms), title="Arm vs regular service")
     y = alt.Y("method:N", title=None, sort=["ANCOVA", "IPW ANCOVA", "Lee bounds"])
     tip = [alt.Tooltip("contrast_label:N", title="contrast"), alt.Tooltip("method:N"),
@@ -128,7 +127,6 @@ def attrition_chart(frame: pd.DataFrame):
 
 def coverage_chart(summary: pd.DataFrame, nominal: float = 0.95, flag_below: float = 0.90):
     """Coverage of each estimator's 95% CI over the simulated cohorts (+/- 1.96 Monte Carlo SE)."""
-    import altair as alt
 
     d = _labels(summary)
     d = d.assign(
@@ -139,7 +137,7 @@ def coverage_chart(summary: pd.DataFrame, nominal: float = 0.95, flag_below: flo
         bias_text=[f"{r.bias:+.3f} {r.scale} (truth {r.truth:.2f})" for r in d.itertuples()],
     )
     d = d[["label", "group_label", "coverage", "low", "high", "cov_text", "bias_text"]]
-    arms = [a for a in ("eigen_regie", "intensief") if group_label(a) in set(d["group_label"])]
+    arms = [a for a in TREATED if group_label(a) in set(d["group_label"])]
     colour = alt.Color("group_label:N", scale=group_scale(arms), title="Arm vs regular service")
     y = alt.Y("label:N", title=None, sort=list(d["label"]), axis=alt.Axis(labelLimit=640))
     tip = [alt.Tooltip("label:N", title="estimator"), alt.Tooltip("cov_text:N", title="coverage"),

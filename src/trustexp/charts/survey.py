@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+import altair as alt
 import pandas as pd
 
-from trustexp.charts import group_label, group_scale
+from trustexp.charts import group_scale
 from trustexp.disclosure import suppressed_label
+from trustexp.vocab import ARMS, WAVES, group_label, wave_label
 
-ARMS = ("eigen_regie", "intensief", "regulier")
-WAVE_LABELS = {0: "Start", 1: "After one year", 2: "After two years"}
-_WAVE_ORDER = list(WAVE_LABELS.values())
+_WAVE_ORDER = [wave_label(w) for w in WAVES]
 
 
 def _hide_small(frame: pd.DataFrame, threshold: int, cols: list[str]) -> pd.DataFrame:
@@ -31,12 +31,11 @@ def trajectory_chart(
     ``domain`` fixes the y axis (e.g. the same for several charts); by default it spans the CIs.
     Means of fewer than ``threshold`` people are not drawn.
     """
-    import altair as alt
 
     data = _hide_small(traj, threshold, ["mean", "ci_low", "ci_high"]).dropna(subset=["mean"])
     data = data.assign(
         group=data["arm"].map(group_label),
-        wave_label=data["wave"].map(WAVE_LABELS),
+        wave_label=data["wave"].map(wave_label),
         # offset arms a little along x so that CI bars do not overlap
         x=data["wave"]
         + data["arm"].map({"eigen_regie": -0.08, "intensief": 0.0, "regulier": 0.08}),
@@ -76,7 +75,6 @@ def trajectory_chart(
 def trajectory_panels(panels: list[tuple[pd.DataFrame, str, str]], threshold: int = 10,
                       columns: int = 2):  # fmt: skip
     """Several trajectory charts (one per outcome: ``(trajectory, title, unit)``) in a grid."""
-    import altair as alt
 
     charts = [trajectory_chart(t, title, unit, threshold, width=300, height=200)
               for t, title, unit in panels]  # fmt: skip
@@ -135,13 +133,12 @@ def ladder_chart(dist: pd.DataFrame, rung_labels: dict[int, str]):
 
     ``dist`` comes from ``ladder_distribution`` (which applies disclosure control by pooling rungs).
     """
-    import altair as alt
 
     data = dist.copy()
     data["band"] = [_band_label(f, last, rung_labels)
                     for f, last in zip(data["first_rung"], data["last_rung"], strict=True)]  # fmt: skip
     data["group"] = data["arm"].map(group_label)
-    data["wave_label"] = data["wave"].map(WAVE_LABELS)
+    data["wave_label"] = data["wave"].map(wave_label)
     order = list(dict.fromkeys(data.sort_values("first_rung")["band"]))
     return (
         alt.Chart(data)
@@ -189,7 +186,6 @@ def forest_chart(rows: pd.DataFrame, x_title: str, title: str, null: float = 0.0
     ``ci_low``, ``ci_high``, ``p`` and ``n``. ``null`` draws the line of no effect (1 for ratios);
     ``band`` shades ``[null - band, null + band]`` (an equivalence margin); ``level`` names the CI.
     """
-    import altair as alt
 
     data = rows.copy()
     data["arm"] = data["contrast"].str.split(" vs ").str[0]

@@ -1,26 +1,24 @@
 """The codebook: labels, types, ranges, levels and raw-file aliases of every column.
 
-Everything is read from ``codebook.yml`` next to this module (the one source of truth); the
-schemas, the raw-file loaders and the book's Codebook appendix are generated from it.
+Everything is read from ``codebook.yml`` next to this module (the one source of truth, parsed once
+by ``trustexp.vocab``); the schemas, the raw-file loaders and the book's Codebook appendix are
+generated from it. Labels of arms, outcomes and contrasts for the book come from ``vocab``.
 """
 
 from __future__ import annotations
 
 import copy
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
-CODEBOOK_PATH = Path(__file__).with_name("codebook.yml")
+from trustexp import vocab
+
 TABLES: tuple[str, ...] = ("population", "participants", "survey", "registry", "spending")
 
 
-@lru_cache(maxsize=1)
 def _cached() -> dict[str, Any]:
-    return yaml.safe_load(CODEBOOK_PATH.read_text(encoding="utf-8"))
+    return vocab.codebook()
 
 
 def load_codebook() -> dict[str, Any]:
@@ -71,24 +69,14 @@ def level_labels(table: str, column: str, lang: str = "en") -> dict[Any, str]:
     return {k: v[lang] for k, v in spec["levels"].items()}
 
 
-def arm_labels(lang: str = "en") -> dict[str, str]:
-    """Plain-word labels of the three arms plus the non-participants (for charts and tables)."""
-    out = level_labels("participants", "arm", lang)
-    out["non_participants"] = "Non-participants" if lang == "en" else "Niet-deelnemers"
-    return out
-
-
 def outcome(key: str) -> dict[str, Any]:
     """The definition of an outcome key (label, table, definition, scale, source)."""
-    outcomes = _cached()["outcomes"]
-    if key not in outcomes:
-        raise KeyError(f"unknown outcome {key!r}; known: {', '.join(outcomes)}")
-    return dict(outcomes[key])
+    return vocab.outcome(key)
 
 
 def outcome_keys() -> list[str]:
     """The outcome keys, in codebook order."""
-    return list(_cached()["outcomes"])
+    return list(vocab.outcome_keys())
 
 
 def aliases(table: str) -> dict[str, str]:

@@ -41,7 +41,7 @@ FRAME_TABLES = ("population", "participants", "survey", "spending")
 
 @dataclass
 class Cohort:
-    """The five canonical tables (see DESIGN.md) and where the registry lives on disk.
+    """The five canonical tables (the codebook's ``tables``) and where the registry lives on disk.
 
     ``registry`` may be empty at national scale; then ``registry_path`` is a glob of Parquet
     files to query with DuckDB (``SELECT ... FROM read_parquet('<registry_path>')``).

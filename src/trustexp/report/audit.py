@@ -54,7 +54,7 @@ QUASI_IDENTIFIERS = frozenset(
     """age sex gender household migration_background education benefit_months index_date
     lottery_date response_date birth_year nationality municipality_district neighbourhood""".split()
 )
-# Canonical person-level values (DESIGN.md data model): a list of them per person is microdata.
+# Canonical person-level values (the codebook's tables): a list of them per person is microdata.
 PERSON_VALUES = QUASI_IDENTIFIERS | frozenset(
     """wellbeing health mental_health self_reliance social_trust institutional_trust
     financial_strain deprived contacts ladder motivation amount_eur on_benefit exit_reason

@@ -5,22 +5,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-ARMS = ("eigen_regie", "intensief", "regulier")
-CONTROL = "regulier"
+from trustexp.vocab import ARMS, CONTROL, TREATED
+
+HOUSEHOLDS = ("single", "single_parent", "couple", "couple_children")
+REGISTRY_COLUMNS = ("age", "female", "migration_background", "benefit_years",
+                    *(f"household_{h}" for h in HOUSEHOLDS))  # fmt: skip
+"""Numeric registry covariates (``registry_covariates``), known for everyone."""
 BASELINE_ITEMS = ("wellbeing", "health", "mental_health", "self_reliance", "social_trust",
                   "institutional_trust", "financial_strain", "deprived", "contacts")  # fmt: skip
-COVARIATE_LABELS = {
-    "age": "Age (years)",
-    "female": "Women (share)",
-    "migration_background": "Migration background (share)",
-    "benefit_years": "Years on benefit at the index date",
-    "single": "Single (share)",
-    "single_parent": "Single parent (share)",
-    "couple": "Couple without children (share)",
-    "couple_children": "Couple with children (share)",
-    "education_low": "Low education (share)",
-    "education_high": "High education (share)",
-}
+BASELINE_COVARIATES = (*REGISTRY_COLUMNS, "education_low", "education_high", *BASELINE_ITEMS)
+"""Everything compared between the arms at the start (``participant_baseline`` columns)."""
 
 
 def smd(treated: np.ndarray, comparison: np.ndarray, weights: np.ndarray | None = None) -> float:
@@ -54,8 +48,8 @@ def registry_covariates(population: pd.DataFrame) -> pd.DataFrame:
     out["female"] = (pop["sex"].astype(str) == "female").astype(float)
     out["migration_background"] = pop["migration_background"].astype(float)
     out["benefit_years"] = pop["benefit_months"].astype(float) / 12
-    for level in ("single", "single_parent", "couple", "couple_children"):
-        out[level] = (pop["household"].astype(str) == level).astype(float)
+    for level in HOUSEHOLDS:
+        out[f"household_{level}"] = (pop["household"].astype(str) == level).astype(float)
     return out
 
 
@@ -88,7 +82,7 @@ def arm_balance(baseline: pd.DataFrame, columns: list[str] | tuple[str, ...]) ->
         for arm in ARMS:
             values = baseline.loc[baseline["arm"] == arm, col].dropna()
             row[f"mean_{arm}"], row[f"n_{arm}"] = values.mean(), len(values)
-        for arm in ARMS[:2]:
+        for arm in TREATED:
             row[f"smd_{arm}"] = smd(baseline.loc[baseline["arm"] == arm, col], ctrl[col])
         rows.append(row)
     return pd.DataFrame(rows)
@@ -108,71 +102,12 @@ def participation_balance(population: pd.DataFrame) -> pd.DataFrame:
 
 
 def smd_long(arm_table: pd.DataFrame, part_table: pd.DataFrame) -> pd.DataFrame:
-    """Tidy SMDs for the balance chart: ``covariate, label, comparison, smd``."""
+    """Tidy SMDs for the balance chart: ``covariate, comparison, smd``."""
     parts = [
         arm_table.assign(comparison=arm, smd=arm_table[f"smd_{arm}"])[
             ["covariate", "comparison", "smd"]
         ]
-        for arm in ARMS[:2]
+        for arm in TREATED
     ]
     parts.append(part_table.assign(comparison="participants")[["covariate", "comparison", "smd"]])
-    out = pd.concat(parts, ignore_index=True)
-    out["label"] = out["covariate"].map(lambda c: COVARIATE_LABELS.get(c, c))
-    return out
-
-
-def baseline_rows(arm_table: pd.DataFrame) -> pd.DataFrame:
-    """Results-store rows: baseline SMD of each questionnaire outcome, experimental arm vs control."""
-    rows = []
-    for r in arm_table[arm_table["covariate"].isin(BASELINE_ITEMS)].itertuples():
-        for arm in ARMS[:2]:
-            rows.append(dict(outcome=r.covariate, contrast=f"{arm} vs regulier",
-                             estimate=getattr(r, f"smd_{arm}"), ci_low=None, ci_high=None, p=None,
-                             n=getattr(r, f"n_{arm}") + getattr(r, f"n_{CONTROL}"),
-                             method="baseline SMD", scale="d"))  # fmt: skip
-    return pd.DataFrame(rows)
-
-
-ITEM_LABELS = {
-    "wellbeing": "Life satisfaction (0-10)",
-    "health": "Self-rated health (1-5)",
-    "mental_health": "Mental health, MHI-5 (0-100)",
-    "self_reliance": "Self-reliance",
-    "social_trust": "Trust in other people (0-10)",
-    "institutional_trust": "Trust in institutions (0-10)",
-    "financial_strain": "Difficulty making ends meet",
-    "deprived": "Materially deprived (share)",
-    "contacts": "Social contacts per month",
-}
-
-
-def label(covariate: str) -> str:
-    """Plain-words label of a baseline covariate or questionnaire item."""
-    return COVARIATE_LABELS.get(covariate, ITEM_LABELS.get(covariate, covariate))
-
-
-def arm_balance_display(arm_table: pd.DataFrame, threshold: int) -> pd.DataFrame:
-    """The balance table for readers: shares as percentages, scores with two decimals, SMDs.
-
-    The n answering per arm is one column ``n (arm 1 / arm 2 / control)``, small counts suppressed.
-    """
-    from trustexp import fmt
-    from trustexp.charts import group_label
-    from trustexp.disclosure import count_text
-
-    def value(cov: str, x: float) -> str:
-        return fmt.pct(x) if "(share)" in label(cov) else fmt.num(x)
-
-    out = pd.DataFrame({"characteristic at the start": arm_table["covariate"].map(label)})
-    for arm in ARMS:
-        out[group_label(arm)] = [
-            value(c, m)
-            for c, m in zip(arm_table["covariate"], arm_table[f"mean_{arm}"], strict=True)
-        ]
-    for arm in ARMS[:2]:
-        out[f"SMD {group_label(arm)} vs control"] = arm_table[f"smd_{arm}"].map(fmt.num)
-    out["n per arm"] = [
-        " / ".join(count_text(int(r[f"n_{a}"]), threshold) for a in ARMS)
-        for _, r in arm_table.iterrows()
-    ]
-    return out
+    return pd.concat(parts, ignore_index=True)

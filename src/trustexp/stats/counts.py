@@ -11,11 +11,10 @@ import warnings
 
 import numpy as np
 import pandas as pd
+import statsmodels.formula.api as smf
 
-from trustexp.report.store import ESTIMATE_COLUMNS
-
-CONTROL = "regulier"
-TREATED = ("eigen_regie", "intensief")
+from trustexp.stats.survey import paired_wave
+from trustexp.vocab import CONTROL, ESTIMATE_COLUMNS, TREATED
 
 
 def negative_binomial(
@@ -28,7 +27,6 @@ def negative_binomial(
 
     >>> negative_binomial(pd.DataFrame({"arm": [...], "y": [...]}))  # doctest: +SKIP
     """
-    import statsmodels.formula.api as smf
 
     cols = [*ESTIMATE_COLUMNS, "alpha_nb"]
     data = frame.dropna(subset=["arm", "y", *covariates])
@@ -55,7 +53,6 @@ def negative_binomial(
 
 def negative_binomial_wave2(long: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
     """NB2 model of wave-2 contacts on arm, adjusted for log(1 + wave-0 contacts) (ANCOVA sample)."""
-    from trustexp.stats.survey import paired_wave
 
     data = paired_wave(long, 2)
     data = data.assign(y=data["y"].round().astype(int), log_y0=np.log1p(data["y0"]))

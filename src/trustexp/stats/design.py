@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-ARMS = ("eigen_regie", "intensief", "regulier")
+from trustexp.vocab import ARMS
 
 
 def consort_counts(
@@ -59,26 +59,3 @@ def wave_timing(survey: pd.DataFrame, lottery_date: pd.Timestamp) -> pd.DataFram
     )
     out["months_after_lottery"] = (out["median"] - pd.Timestamp(lottery_date)).dt.days / 30.4375
     return out
-
-
-FLOW_STAGES = {
-    "allocated": "Allocated by the lottery",
-    "wave_0": "Start questionnaire returned",
-    "wave_1": "Questionnaire after one year returned",
-    "lost_wave_1": "No questionnaire after one year",
-    "wave_2": "Questionnaire after two years returned",
-    "lost_wave_2": "No questionnaire after two years",
-    "analysed_registry": "Analysed: benefit records (intention to treat)",
-    "analysed_survey": "Analysed: questionnaire at start and after two years",
-}
-
-
-def consort_table(counts: pd.DataFrame) -> pd.DataFrame:
-    """The per-arm part of the CONSORT flow as a wide table: one row per stage, one column per arm."""
-    from trustexp.charts import group_label
-
-    wide = counts[counts["group"].isin(ARMS)].pivot(index="stage", columns="group", values="n")
-    wide = wide.reindex(list(FLOW_STAGES))[list(ARMS)]
-    wide.index = [FLOW_STAGES[s] for s in wide.index]
-    wide.columns = [group_label(a) for a in ARMS]
-    return wide.rename_axis("stage").reset_index()

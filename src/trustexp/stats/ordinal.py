@@ -11,11 +11,10 @@ import warnings
 
 import numpy as np
 import pandas as pd
+from statsmodels.miscmodels.ordinal_model import OrderedModel
 
-from trustexp.report.store import ESTIMATE_COLUMNS
-
-CONTROL = "regulier"
-TREATED = ("eigen_regie", "intensief")
+from trustexp.stats.survey import paired_wave
+from trustexp.vocab import CONTROL, ESTIMATE_COLUMNS, TREATED
 
 
 def proportional_odds(
@@ -29,7 +28,6 @@ def proportional_odds(
 
     >>> proportional_odds(pd.DataFrame({"arm": [...], "y": [...]}))  # doctest: +SKIP
     """
-    from statsmodels.miscmodels.ordinal_model import OrderedModel
 
     cols = list(ESTIMATE_COLUMNS)
     data = frame.dropna(subset=["arm", "y", *covariates])
@@ -59,7 +57,6 @@ def proportional_odds(
 
 def proportional_odds_wave2(long: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
     """Ordered logit of the wave-2 rung on arm, adjusted for the wave-0 rung (ANCOVA sample)."""
-    from trustexp.stats.survey import paired_wave
 
     data = paired_wave(long, 2)
     data = data.assign(y=data["y"].round().astype(int))

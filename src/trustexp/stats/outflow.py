@@ -12,33 +12,30 @@ import warnings
 
 import numpy as np
 import pandas as pd
+import statsmodels.api as sm
+import statsmodels.formula.api as smf
+from scipy.stats import norm
+from statsmodels.stats.anova import anova_lm
+from statsmodels.stats.proportion import confint_proportions_2indep, test_proportions_2indep
 
-from trustexp.report.store import COLUMNS as STORE_COLUMNS_WITH_CHAPTER
 from trustexp.stats.balance import smd
 from trustexp.stats.proportions import wilson_shares
+from trustexp.vocab import (
+    ARMS,
+    DURATION_BINS,
+    DURATION_CLASSES,
+    OUTFLOW_OUTCOMES,
+    ROW_COLUMNS,
+    TREATED,
+)
 
-ARMS = ("eigen_regie", "intensief", "regulier")
-GROUPS = (*ARMS, "non_participants")
-OUTCOMES = ("outflow_full", "outflow_any")
-DURATION_BINS = (0, 12, 36, 60, np.inf)
-DURATION_CLASSES = ("under 1 year", "1-3 years", "3-5 years", "5 years or more")
+OUTCOMES = OUTFLOW_OUTCOMES
 COVARIATES = "age + C(sex) + C(household) + migration_background + benefit_years"
 """Baseline registry covariates known for participants and non-participants alike."""
-COVARIATE_LABELS = {
-    "age": "Age (years)",
-    "benefit_years": "Years on benefit at the index date",
-    "migration_background": "Migration background",
-    "female": "Women",
-    "household_single": "Household: single",
-    "household_single_parent": "Household: single parent",
-    "household_couple": "Household: couple",
-    "household_couple_children": "Household: couple with children",
-}
-STORE_COLUMNS = [c for c in STORE_COLUMNS_WITH_CHAPTER if c != "chapter"]
+STORE_COLUMNS = list(ROW_COLUMNS)
 
 
 def _z(alpha: float) -> float:
-    from scipy.stats import norm
 
     return float(norm.ppf(1 - alpha / 2))
 
@@ -107,7 +104,6 @@ def risk_difference(
     >>> risk_difference(30, 100, 15, 100)["estimate"]
     15.0
     """
-    from statsmodels.stats.proportion import confint_proportions_2indep, test_proportions_2indep
 
     n = int(n1) + int(n0)
     if n1 == 0 or n0 == 0:
@@ -174,8 +170,6 @@ def adjusted_risk_difference(
 
     >>> adjusted_risk_difference(frame.assign(treated=frame.participant), "outflow_full")  # doctest: +SKIP
     """
-    import statsmodels.formula.api as smf
-    from scipy.stats import norm
 
     cols = [outcome, treated, "age", "sex", "household", "migration_background", "benefit_years"]
     data = _clean(frame, cols + ([cluster] if cluster else []))
@@ -275,7 +269,6 @@ def propensity_weights(
     The comparison group is reweighted to look like the participants on the baseline registry
     covariates. Weights of the comparison group are rescaled to sum to its size.
     """
-    import statsmodels.formula.api as smf
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -296,7 +289,7 @@ def balance_table(
 
     SMD = (mean treated - mean comparison) / sqrt((var treated + var comparison) / 2), with the
     unweighted variances in the denominator both times (Austin 2009), so only the numerator moves.
-    Returns ``covariate, label, mean_treated, mean_comparison, mean_comparison_weighted,
+    Returns ``covariate, mean_treated, mean_comparison, mean_comparison_weighted,
     smd_before, smd_after``.
     """
     x = _design(frame)
@@ -308,7 +301,6 @@ def balance_table(
         rows.append(
             {
                 "covariate": col,
-                "label": COVARIATE_LABELS.get(col, col),
                 "mean_treated": v[t].mean(),
                 "mean_comparison": v[~t].mean(),
                 "mean_comparison_weighted": np.average(v[~t], weights=w[~t]),
@@ -331,7 +323,6 @@ def reweighted_risk_difference(
     Weighted least squares of the outcome on ``treated`` (the coefficient equals the difference
     of weighted means) with HC1 standard errors, treating the weights as fixed.
     """
-    import statsmodels.api as sm
 
     y = frame[outcome].to_numpy(float)
     x = sm.add_constant(frame[treated].to_numpy(float))
@@ -360,23 +351,6 @@ def reweighted_rows(frame: pd.DataFrame, weights: pd.Series, alpha: float = 0.05
         for o in OUTCOMES
     ]
     return pd.DataFrame(rows)
-
-
-def level_rows(shares: pd.DataFrame, outcome: str) -> pd.DataFrame:
-    """Store rows ``<group> level`` (share with Wilson CI, scale ``share``) from ``group_shares``."""
-    return pd.DataFrame(
-        {
-            "outcome": outcome,
-            "contrast": shares["group"] + " level",
-            "estimate": shares["share"],
-            "ci_low": shares["ci_low"],
-            "ci_high": shares["ci_high"],
-            "p": np.nan,
-            "n": shares["n"],
-            "method": "share (Wilson)",
-            "scale": "share",
-        }
-    )
 
 
 def outflow_by_duration(frame: pd.DataFrame, outcome: str, alpha: float = 0.05) -> pd.DataFrame:
@@ -423,8 +397,6 @@ def consultant_variance(frame: pd.DataFrame, outcome: str) -> dict[str, float]:
     adjusted R-squared of both, the F-test p-value of the consultant dummies, ``n`` and
     ``n_consultants``.
     """
-    import statsmodels.formula.api as smf
-    from statsmodels.stats.anova import anova_lm
 
     cols = [outcome, "arm", "consultant_id", "education", "age", "sex", "household",
             "migration_background", "benefit_years"]  # fmt: skip
@@ -452,7 +424,6 @@ def clustered_arm_contrasts(frame: pd.DataFrame, outcome: str, alpha: float = 0.
     with a t reference distribution on (number of consultants - 1) degrees of freedom; beside
     it the same model with HC1 SEs, to show what clustering changes.
     """
-    import statsmodels.formula.api as smf
 
     data = _clean(frame[frame["participant"] == 1], [outcome, "arm", "consultant_id"])
     data = data.assign(arm=data["arm"].astype(str))
@@ -469,7 +440,7 @@ def clustered_arm_contrasts(frame: pd.DataFrame, outcome: str, alpha: float = 0.
     }
     for method, res in fits.items():
         ci = res.conf_int(alpha=alpha)
-        for arm in ("eigen_regie", "intensief"):
+        for arm in TREATED:
             name = f"C(arm, Treatment(reference='regulier'))[T.{arm}]"
             if name not in res.params.index:
                 continue
@@ -519,7 +490,6 @@ def did_receipt(frame: pd.DataFrame, alpha: float = 0.05) -> dict[str, float]:
     from an OLS of the change on ``participant`` with HC1 SEs (equivalent to a two-way fixed
     effects DiD with person-clustered SEs on a balanced panel). Also returns the four means.
     """
-    import statsmodels.formula.api as smf
 
     data = frame[(frame["n_pre"] > 0) & (frame["n_post"] > 0)].copy()
     data["change"] = data["post_receipt"].astype(float) - data["pre_receipt"].astype(float)
@@ -591,103 +561,7 @@ def contrast_rows(frame: pd.DataFrame, weights: pd.Series, alpha: float = 0.05) 
     return store_rows(*parts)
 
 
-def pick(rows: pd.DataFrame, outcome: str, contrast: str, method: str) -> pd.Series:
-    """The one row of ``rows`` with this outcome, contrast and method (NaNs if there is none)."""
-    hit = rows[
-        (rows["outcome"] == outcome) & (rows["contrast"] == contrast) & (rows["method"] == method)
-    ]
-    if hit.empty:
-        return pd.Series({c: np.nan for c in STORE_COLUMNS})
-    return hit.iloc[0]
-
-
-def contrasts_display(rows: pd.DataFrame) -> pd.DataFrame:
-    """Risk-difference rows formatted for a table (pp with CI and p)."""
-    from trustexp.charts import group_label
-    from trustexp.charts.outflow import OUTCOME_LABELS
-    from trustexp.fmt import ci, pp, pval
-
-    r = rows[rows["scale"] == "pp"]
-    a, b = r["contrast"].str.split(" vs ").str[0], r["contrast"].str.split(" vs ").str[1]
-    return pd.DataFrame(
-        {
-            "outcome": r["outcome"].map(OUTCOME_LABELS),
-            "group": a.map(group_label),
-            "compared with": b.map(group_label),
-            "method": r["method"],
-            "difference": r["estimate"].map(lambda v: pp(v, signed=True)),
-            "95% CI (pp)": [
-                ci(x, y, scale="pp") for x, y in zip(r["ci_low"], r["ci_high"], strict=True)
-            ],
-            "p": r["p"].map(pval),
-            "n": r["n"].astype(int),
-        }
-    )
-
-
-def shares_display(shares: pd.DataFrame) -> pd.DataFrame:
-    """Wilson share rows (with ``outcome``) formatted for a table."""
-    from trustexp.charts import group_label
-    from trustexp.charts.outflow import OUTCOME_LABELS
-    from trustexp.fmt import ci, pct
-
-    out = pd.DataFrame(
-        {
-            "outcome": shares["outcome"].map(OUTCOME_LABELS),
-            "group": shares["group"].map(group_label),
-            "n": shares["n"].astype(int),
-            "left benefit": shares["events"].astype(int),
-            "share": shares["share"].map(pct),
-            "95% CI (Wilson)": [
-                ci(a, b, scale="pct")
-                for a, b in zip(shares["ci_low"], shares["ci_high"], strict=True)
-            ],
-        }
-    )
-    if "duration_class" in shares:
-        out.insert(0, "time on benefit", shares["duration_class"].astype(str))
-    return out
-
-
 # --------------------------------------------------------------------------- chapter steps
-
-COMPARISON_TEXTS = {
-    "municipal": "the municipality's other recipients of social assistance who were on benefit at "
-    "the lottery date",
-    "national": "a national stock of recipients of social assistance on benefit at the lottery date",
-}
-FOREST_METHODS = ("risk difference", "adjusted risk difference", "reweighted risk difference")
-
-
-def data_texts(
-    frame: pd.DataFrame, size: dict[str, int], window: int, comparison: str, threshold: int
-) -> dict[str, str]:
-    """Glue texts of the Data section: outcome definitions, window, comparison population, counts.
-
-    ``size`` comes from ``registry_queries.registry_size``; ``comparison`` is the parameter set's
-    ``cohort.comparison`` (``municipal`` or ``national``).
-    """
-    from trustexp.chapter import n_text
-    from trustexp.data.codebook import outcome as outcome_spec
-    from trustexp.disclosure import count_text
-    from trustexp.fmt import count
-
-    n_group = frame["group"].value_counts()
-    population = "municipal" if comparison == "municipal" else "national"
-    definition = {
-        o: outcome_spec(o)["definition"].replace("outflow_window_months", f"{window}")
-        for o in OUTCOMES
-    }
-    return {
-        "def_full": definition["outflow_full"],
-        "def_any": definition["outflow_any"],
-        "window_text": f"{window} months",
-        "comparison_text": COMPARISON_TEXTS[population],
-        "n_person_months": count(size["person_months"]),
-        "n_people_registry": count(size["people"]),
-        "n_arms_text": n_text({a: int(n_group.get(a, 0)) for a in ARMS}, threshold),
-        "n_non": count_text(int(n_group.get("non_participants", 0)), threshold),
-    }
 
 
 def shares_by_outcome(frame: pd.DataFrame, alpha: float = 0.05) -> dict[str, pd.DataFrame]:
@@ -700,192 +574,7 @@ def stack_shares(shares: dict[str, pd.DataFrame]) -> pd.DataFrame:
     return pd.concat(shares.values(), ignore_index=True)
 
 
-def _group_share(shares: dict[str, pd.DataFrame], group: str) -> float | None:
-    """Full-time outflow share of ``group``; None when the group is not in ``shares``."""
-    full = shares["outflow_full"].set_index("group")
-    return full.loc[group, "share"] if group in full.index else None
-
-
-def share_texts(shares: dict[str, pd.DataFrame]) -> dict[str, str]:
-    """Glue texts ``share_full_participants`` and ``share_full_non`` (full-time work)."""
-    from trustexp.fmt import pct
-
-    part, non = _group_share(shares, "participants"), _group_share(shares, "non_participants")
-    return {
-        "share_full_participants": pct(part) if part is not None else "n/a",
-        "share_full_non": pct(non) if non is not None else "n/a",
-    }
-
-
-def forest_rows(rows: pd.DataFrame, outcome: str = "outflow_full") -> pd.DataFrame:
-    """The rows of one outcome shown in the forest plot (unadjusted, adjusted, reweighted)."""
-    return rows[(rows["outcome"] == outcome) & rows["method"].isin(list(FOREST_METHODS))]
-
-
-def estimate_text(
-    rows: pd.DataFrame, outcome: str, contrast: str, method: str = "risk difference"
-) -> str:
-    """One contrast row as ``+7.9 pp [3.2, 12.5]``-style text (``fmt.estimate_with_ci``, pp)."""
-    from trustexp.fmt import estimate_with_ci
-
-    r = pick(rows, outcome, contrast, method)
-    return estimate_with_ci(r["estimate"], r["ci_low"], r["ci_high"], scale="pp")
-
-
-def estimate_texts(rows: pd.DataFrame, published_range: tuple[float, float]) -> dict[str, str]:
-    """Glue texts of the differences section and ``published_range`` (published low to high, pp)."""
-    from trustexp.fmt import num, pp
-
-    pvn, adj, rw = "participants vs non_participants", "adjusted risk difference", "reweighted risk difference"  # fmt: skip
-    lo, hi = published_range
-    return {
-        "rd_full_pvn": estimate_text(rows, "outflow_full", pvn),
-        "adj_full_pvn": estimate_text(rows, "outflow_full", pvn, adj),
-        "rw_full_pvn": estimate_text(rows, "outflow_full", pvn, rw),
-        "rd_full_er": estimate_text(rows, "outflow_full", "eigen_regie vs regulier"),
-        "rd_full_in": estimate_text(rows, "outflow_full", "intensief vs regulier"),
-        "rd_any_pvn": estimate_text(rows, "outflow_any", pvn),
-        "published_range": f"{num(lo, 0)} to {pp(hi, 0)}",
-    }
-
-
-def arm_vs_non_texts(rows: pd.DataFrame) -> dict[str, str]:
-    """Per arm the risk difference against non-participants, full-time work (``estimate_text``)."""
-    return {a: estimate_text(rows, "outflow_full", f"{a} vs non_participants") for a in ARMS}
-
-
-def balance_display(balance: pd.DataFrame) -> pd.DataFrame:
-    """``balance_table`` formatted for a table (means and SMDs with ``fmt.num``)."""
-    from trustexp.fmt import num
-
-    cols = [
-        "mean_treated",
-        "mean_comparison",
-        "mean_comparison_weighted",
-        "smd_before",
-        "smd_after",
-    ]
-    names = {"label": "characteristic", "mean_treated": "participants",
-             "mean_comparison": "non-participants",
-             "mean_comparison_weighted": "non-participants, reweighted",
-             "smd_before": "SMD before", "smd_after": "SMD after"}  # fmt: skip
-    shown = balance.assign(**{c: balance[c].map(num) for c in cols})
-    return shown.drop(columns="covariate").rename(columns=names)
-
-
-def balance_texts(balance: pd.DataFrame) -> dict[str, str]:
-    """Glue texts ``max_smd_before`` and ``max_smd_after`` (largest absolute SMD)."""
-    from trustexp.fmt import num
-
-    return {
-        "max_smd_before": num(balance["smd_before"].abs().max()),
-        "max_smd_after": num(balance["smd_after"].abs().max()),
-    }
-
-
-def duration_contrasts_display(dc: pd.DataFrame) -> pd.DataFrame:
-    """``duration_contrasts`` formatted for a table (pp difference, CI and p)."""
-    from trustexp.fmt import ci, pp, pval
-
-    shown = dc.assign(
-        difference=dc["estimate"].map(lambda v: pp(v, signed=True)),
-        ci=[ci(a, b, scale="pp") for a, b in zip(dc["ci_low"], dc["ci_high"], strict=True)],
-        p=dc["p"].map(pval),
-    )
-    cols = ["duration_class", "method", "n_participants", "n_non_participants", "difference", "ci", "p"]  # fmt: skip
-    return shown[cols].rename(columns={"duration_class": "time on benefit", "ci": "95% CI (pp)"})
-
-
-def duration_texts(dc: pd.DataFrame) -> dict[str, str]:
-    """Glue text ``adj_full_13``: the adjusted difference among people 1-3 years on benefit."""
-    from trustexp.fmt import estimate_with_ci
-
-    r13 = dc[(dc["duration_class"] == "1-3 years") & (dc["method"] == "adjusted risk difference")]
-    if not len(r13):
-        return {"adj_full_13": "n/a"}
-    r = r13.iloc[0]
-    return {"adj_full_13": estimate_with_ci(r["estimate"], r["ci_low"], r["ci_high"], scale="pp")}
-
-
-def consultant_mix_display(mix: pd.DataFrame) -> pd.DataFrame:
-    """``consultant_mix`` formatted for a table (arm labels, share in the main arm)."""
-    from trustexp.charts import group_label
-    from trustexp.fmt import pct
-
-    shown = mix.assign(main_arm=mix["main_arm"].map(group_label),
-                       share=(mix["in_main_arm"] / mix["participants"]).map(pct))  # fmt: skip
-    return shown.rename(columns={"main_arm": "consultants whose main arm is",
-                                 "in_main_arm": "participants in that arm",
-                                 "share": "share in main arm"})  # fmt: skip
-
-
-def consultant_texts(mix: pd.DataFrame, variance: dict[str, float]) -> dict[str, str]:
-    """Glue texts of the consultants section from ``consultant_mix`` and ``consultant_variance``."""
-    from trustexp.fmt import count, pct, pval
-
-    return {
-        "main_arm_share": pct(mix["in_main_arm"].sum() / max(mix["participants"].sum(), 1)),
-        "n_consultants": count(variance["n_consultants"]),
-        "r2_without": pct(variance["r2_without"]),
-        "r2_with": pct(variance["r2_with"]),
-        "p_consultant": pval(variance["p"]),
-    }
-
-
-def clustered_rows(rows: pd.DataFrame) -> pd.DataFrame:
-    """The arm contrasts of the linear probability model (robust and consultant-clustered SEs)."""
-    return rows[rows["method"].str.contains("LPM")]
-
-
 def participant_groups(frame: pd.DataFrame) -> pd.DataFrame:
     """``person_id, group`` with group ``participants`` or ``non_participants``."""
     group = np.where(frame["participant"] == 1, "participants", "non_participants")
     return frame[["person_id"]].assign(group=group)
-
-
-def did_texts(did: dict[str, float], event: pd.DataFrame) -> dict[str, str]:
-    """Glue texts ``did_text`` (``did_receipt``) and ``pre_gap`` (first month of ``event_study``)."""
-    from trustexp.fmt import estimate_with_ci, pp
-
-    return {
-        "did_text": estimate_with_ci(did["estimate"], did["ci_low"], did["ci_high"], scale="pp"),
-        "pre_gap": pp(event["gap"].iloc[0], signed=True) if len(event) else "n/a",
-    }
-
-
-def did_store_row(did: dict[str, float]) -> pd.DataFrame:
-    """``did_receipt`` as one results-store row (outcome ``benefit_receipt``, pp)."""
-    return pd.DataFrame([{
-        "outcome": "benefit_receipt", "contrast": "participants vs non_participants",
-        **{k: did[k] for k in ("estimate", "ci_low", "ci_high", "p", "n")},
-        "method": "difference-in-differences", "scale": "pp",
-    }])  # fmt: skip
-
-
-def published_texts(
-    shares: dict[str, pd.DataFrame], ev_with: float, ev_without: float, published_ratio: float
-) -> dict[str, str]:
-    """Glue texts of the published-vs-build callout: explained variance, published and own ratio.
-
-    The ratio is the participants' full-time outflow share over the non-participants'.
-    """
-    from trustexp.fmt import num, pct
-
-    part, non = _group_share(shares, "participants"), _group_share(shares, "non_participants")
-    return {
-        "pub_ev_with": pct(ev_with, 0),
-        "pub_ev_without": pct(ev_without, 0),
-        "pub_ratio": num(published_ratio, 0),
-        "ratio": num(part / non if part is not None and non is not None else np.nan, 1),
-    }
-
-
-def chapter_store_rows(
-    rows: pd.DataFrame,
-    shares: dict[str, pd.DataFrame],
-    hazards: pd.DataFrame,
-    did: dict[str, float],
-) -> pd.DataFrame:
-    """The outflow chapter's results-store rows: contrasts, share levels, hazards, the DiD."""
-    levels = [level_rows(shares[o], o) for o in OUTCOMES]
-    return store_rows(rows, *levels, hazards, did_store_row(did))

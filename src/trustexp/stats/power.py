@@ -11,6 +11,8 @@ from __future__ import annotations
 import math
 from typing import NamedTuple
 
+import pingouin as pg
+
 
 class MDE(NamedTuple):
     """A minimum detectable effect: standardised (in SDs of the outcome) and in outcome points."""
@@ -27,7 +29,6 @@ def mde_d(n1: float, n2: float | None = None, alpha: float = 0.05, power: float 
     >>> round(mde_d(100), 3)
     0.398
     """
-    import pingouin as pg
 
     n2 = n1 if n2 is None else n2
     if n1 < 2 or n2 < 2 or not (0 < alpha < 1) or not (0 < power < 1):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from statsmodels.stats.proportion import proportion_confint
 
 
 def wilson_shares(
@@ -15,7 +16,6 @@ def wilson_shares(
 
     >>> wilson_shares(frame, "outflow_full")  # doctest: +SKIP
     """
-    from statsmodels.stats.proportion import proportion_confint
 
     g = frame.groupby(by, observed=True)[outcome].agg(n="count", events="sum").reset_index()
     g["share"] = g["events"] / g["n"]

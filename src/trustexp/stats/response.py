@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import statsmodels.api as sm
+from scipy.stats import chi2_contingency
 
-from trustexp.stats.balance import ARMS, BASELINE_ITEMS, smd
+from trustexp.stats.balance import BASELINE_ITEMS, smd
 from trustexp.stats.proportions import wilson_shares
+from trustexp.vocab import ARMS, RESPONDENTS, TREATED, WAVES
 
-RESPONDENTS = ("participant", "consultant")
-MODEL_COVARIATES = ("age", "female", "migration_background", "benefit_years", "single_parent",
+MODEL_COVARIATES = ("age", "female", "migration_background", "benefit_years", "household_single_parent",
                     "education_low", "education_high")  # fmt: skip
 
 
@@ -20,7 +22,7 @@ def response_flags(survey: pd.DataFrame, participants: pd.DataFrame) -> pd.DataF
     """
     ids = participants["person_id"].astype(str)
     grid = pd.MultiIndex.from_product(
-        [ids, RESPONDENTS, (0, 1, 2)], names=["person_id", "respondent", "wave"]
+        [ids, RESPONDENTS, WAVES], names=["person_id", "respondent", "wave"]
     )
     done = survey[survey["completed"].astype(bool)].assign(
         person_id=lambda s: s["person_id"].astype(str),
@@ -47,7 +49,6 @@ def response_shares(flags: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
 
 def differential_attrition(flags: pd.DataFrame, wave: int = 2) -> dict[str, float]:
     """Chi-square test of independence of own-questionnaire response at ``wave`` and arm."""
-    from scipy.stats import chi2_contingency
 
     own = flags[(flags["respondent"] == "participant") & (flags["wave"] == wave)]
     table = pd.crosstab(own["arm"], own["responded"])
@@ -63,14 +64,13 @@ def response_model(baseline: pd.DataFrame, flags: pd.DataFrame, wave: int = 2,
 
     Returns odds ratios with CIs and p-values (``term, odds_ratio, ci_low, ci_high, p, n``).
     """
-    import statsmodels.api as sm
 
     own = flags[(flags["respondent"] == "participant") & (flags["wave"] == wave)].set_index(
         "person_id"
     )
     frame = baseline.join(own["responded"].astype(float), how="inner")
     x = pd.DataFrame(
-        {f"arm_{a}": (frame["arm"] == a).astype(float) for a in ARMS[:2]}, index=frame.index
+        {f"arm_{a}": (frame["arm"] == a).astype(float) for a in TREATED}, index=frame.index
     )
     x = x.join(frame[list(MODEL_COVARIATES)].astype(float))
     x = x.loc[:, x.std() > 0]
@@ -98,83 +98,3 @@ def responder_smd(baseline: pd.DataFrame, flags: pd.DataFrame, wave: int = 2) ->
                          "n_responded": int(g.loc[g["responded"], item].notna().sum()),
                          "n_not": int(g.loc[~g["responded"], item].notna().sum())})  # fmt: skip
     return pd.DataFrame(rows)
-
-
-def store_rows(shares: pd.DataFrame, model: pd.DataFrame) -> pd.DataFrame:
-    """Results-store rows: own-questionnaire response per arm and wave, and adjusted odds ratios."""
-    own = shares[shares["respondent"] == "participant"]
-    levels = pd.DataFrame({
-        "outcome": "response", "contrast": own["arm"] + " level", "estimate": own["share"],
-        "ci_low": own["ci_low"], "ci_high": own["ci_high"], "p": np.nan, "n": own["n"],
-        "method": "share returned wave " + own["wave"].astype(str) + " (Wilson)", "scale": "share",
-    })  # fmt: skip
-    arms = model[model["term"].str.startswith("arm_")]
-    ors = pd.DataFrame({
-        "outcome": "response", "contrast": arms["term"].str.removeprefix("arm_") + " vs regulier",
-        "estimate": arms["odds_ratio"], "ci_low": arms["ci_low"], "ci_high": arms["ci_high"],
-        "p": arms["p"], "n": arms["n"], "method": "logit response wave 2 (adjusted)", "scale": "odds_ratio",
-    })  # fmt: skip
-    return pd.concat([levels, ors], ignore_index=True)
-
-
-def model_display(model: pd.DataFrame) -> pd.DataFrame:
-    """The response model for readers: plain-words terms, odds ratios with CIs and p-values."""
-    from trustexp import fmt
-    from trustexp.charts import group_label
-    from trustexp.stats.balance import label
-
-    def term(t: str) -> str:
-        return (
-            f"{group_label(t.removeprefix('arm_'))} (vs control)"
-            if t.startswith("arm_")
-            else label(t)
-        )
-
-    return pd.DataFrame({
-        "term": model["term"].map(term),
-        "odds ratio": model["odds_ratio"].map(fmt.num),
-        "95% CI": [fmt.ci(lo, hi) for lo, hi in zip(model["ci_low"], model["ci_high"], strict=True)],
-        "p": model["p"].map(fmt.pval),
-    })  # fmt: skip
-
-
-def shares_display(shares: pd.DataFrame, threshold: int) -> pd.DataFrame:
-    """Response for readers: one row per questionnaire and wave, one column per arm (share, CI, n)."""
-    from trustexp import fmt
-    from trustexp.charts import group_label
-    from trustexp.disclosure import count_text
-
-    def cell(r: pd.Series) -> str:
-        if 0 < r["n"] < threshold or 0 < r["responded"] < threshold:
-            return f"suppressed (n {count_text(int(r['n']), threshold)})"
-        return f"{fmt.pct(r['share'])} {fmt.ci(r['ci_low'], r['ci_high'], scale='pct')}, {int(r['responded'])} of {int(r['n'])}"
-
-    data = shares.assign(text=shares.apply(cell, axis=1), arm_label=shares["arm"].map(group_label))
-    wide = data.pivot_table(
-        index=["respondent", "wave"], columns="arm_label", values="text", aggfunc="first"
-    )
-    wide = wide.sort_index(ascending=[False, True]).reset_index()
-    wide["respondent"] = wide["respondent"].map(
-        {"participant": "participant's own", "consultant": "consultant's rating"}
-    )
-    wide.columns.name = None
-    return wide.rename(columns={"respondent": "questionnaire"})
-
-
-def responder_display(smds: pd.DataFrame, threshold: int) -> pd.DataFrame:
-    """Start scores of responders vs non-responders: one row per item, one SMD column per arm."""
-    from trustexp import fmt
-    from trustexp.charts import group_label
-    from trustexp.stats.balance import label
-
-    small = (smds["n_responded"].between(1, threshold - 1)) | (
-        smds["n_not"].between(1, threshold - 1)
-    )
-    data = smds.assign(
-        text=[("suppressed" if s else fmt.num(v)) for v, s in zip(smds["smd"], small, strict=True)]
-    )
-    wide = data.pivot(index="item", columns="arm", values="text").reindex(
-        list(dict.fromkeys(smds["item"]))
-    )
-    wide.columns = [group_label(a) for a in wide.columns]
-    return wide.rename(index=label).rename_axis("score at the start").reset_index()

@@ -17,16 +17,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pingouin as pg
+import statsmodels.formula.api as smf
+from scipy import stats
+from statsmodels.stats.multitest import multipletests
 
-from trustexp.errors import InvalidData
-from trustexp.report.store import ESTIMATE_COLUMNS
+from trustexp.stats.power import mde
+from trustexp.vocab import ARMS, CONTROL, ESTIMATE_COLUMNS, SHARE_ITEMS, TREATED, WAVES
 
-ARMS = ("eigen_regie", "intensief", "regulier")
-CONTROL = "regulier"
-TREATED = ("eigen_regie", "intensief")
-WAVES = (0, 1, 2)
 STORE_COLUMNS = list(ESTIMATE_COLUMNS)
-SHARE_ITEMS = ("deprived",)
 MDE_POWER = 0.8
 """Power at which minimum detectable effects are reported."""
 
@@ -47,7 +46,7 @@ def long_outcome(
     >>> long_outcome(survey, participants, "wellbeing").head()  # doctest: +SKIP
     """
     if item not in survey.columns:
-        raise InvalidData(f"survey has no column {item!r}; columns: {', '.join(survey.columns)}")
+        raise KeyError(f"survey has no column {item!r}; columns: {', '.join(survey.columns)}")
     rows = survey[
         (survey["respondent"].astype(str) == respondent)
         & survey["completed"].astype(bool)
@@ -86,7 +85,6 @@ def paired_wave(long: pd.DataFrame, wave: int = 2) -> pd.DataFrame:
 
 
 def _t_ci(mean: float, sd: float, n: int, alpha: float) -> tuple[float, float]:
-    from scipy import stats
 
     if n < 2 or not np.isfinite(sd):
         return math.nan, math.nan
@@ -128,7 +126,6 @@ def ancova_wave2(long: pd.DataFrame, alpha: float = 0.05, scale: str = "points")
 
     >>> ancova_wave2(long_outcome(survey, participants, "wellbeing"))  # doctest: +SKIP
     """
-    import statsmodels.formula.api as smf
 
     data = paired_wave(long, 2)
     arms = [a for a in TREATED if _enough(data, (a,))]
@@ -155,8 +152,6 @@ def hedges_g_wave2(long: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
     Uses the ANCOVA sample (people who answered at waves 0 and 2), so both estimates describe the
     same people; g is unadjusted for the baseline score.
     """
-    import pingouin as pg
-    from scipy import stats
 
     data = paired_wave(long, 2)
     if not _enough(data, (CONTROL,)):
@@ -182,7 +177,6 @@ def mixed_anova_complete(long: pd.DataFrame) -> pd.DataFrame:
     Returns pingouin's table (``Source, DF1, DF2, F, p_unc, np2``) plus ``n`` (complete cases);
     empty when fewer than two arms have two complete cases.
     """
-    import pingouin as pg
 
     wide = _wide(long).dropna(subset=[f"w{w}" for w in WAVES])
     counts = wide["arm"].value_counts()
@@ -214,7 +208,6 @@ def mixedlm_all(long: pd.DataFrame) -> MixedFit | None:
     Uses every available answer (missing at random given the person's other answers); ``None``
     when the control arm or wave 0 is missing or the model cannot be fitted.
     """
-    import statsmodels.formula.api as smf
 
     arms = tuple(a for a in ARMS if (long["arm"] == a).any())
     if CONTROL not in arms or len(arms) < 2 or not (long["wave"] == 0).any():
@@ -263,7 +256,6 @@ def mixedlm_contrasts(
 
     ``n`` is the number of people with at least one answer in the arm(s) involved.
     """
-    from scipy import stats
 
     if fit is None:
         return _empty("MixedLM")
@@ -285,7 +277,7 @@ def mixedlm_contrasts(
         for w in waves:
             add(f"{arm} wave {w} vs wave 0", _change_vector(fit, arm, w), fit.n_people.get(arm, 0))
     if 2 in waves:
-        pairs = [(a, CONTROL) for a in TREATED] + [("eigen_regie", "intensief")]
+        pairs = [(a, CONTROL) for a in TREATED] + [tuple(TREATED)]
         for a, b in pairs:
             if a in fit.arms and b in fit.arms:
                 L = _change_vector(fit, a, 2) - _change_vector(fit, b, 2)
@@ -299,7 +291,6 @@ def pairwise_holm(contrasts: pd.DataFrame, p_col: str = "p") -> pd.DataFrame:
     >>> pairwise_holm(pd.DataFrame({"p": [0.01, 0.04, 0.03]}))["p_holm"].tolist()
     [0.03, 0.06, 0.06]
     """
-    from statsmodels.stats.multitest import multipletests
 
     out = contrasts.copy()
     ok = out[p_col].notna()
@@ -320,8 +311,6 @@ def within_change(
     average of the two waves' SDs, pingouin; bias-corrected percentile bootstrap CI resampling
     people, seeded; the paired t-test p).
     """
-    import pingouin as pg
-    from scipy import stats
 
     data = paired_wave(long, 2)
     rows = []
@@ -364,8 +353,6 @@ def tost_arm(
     CI = the (1 - 2 alpha) CI (90 % for alpha 0.05) of the pooled-variance t-test, the interval
     that TOST checks against ``[-bound, bound]``; p = the TOST p-value (small: equivalent).
     """
-    import pingouin as pg
-    from scipy import stats
 
     data = paired_wave(long, 2)
     data = data.assign(change=data["y"] - data["y0"])
@@ -402,7 +389,6 @@ def mde_arm(
     SD = baseline SD of all participants; r = correlation of wave-0 and wave-2 answers in the
     ANCOVA sample. Estimate = MDE in points (``d`` column: in SDs); CI and p are empty.
     """
-    from trustexp.stats.power import mde
 
     data = paired_wave(long, 2)
     sd = baseline_sd(long)
@@ -517,275 +503,6 @@ def all_rows(results: dict[str, OutcomeResult]) -> pd.DataFrame:
     return pd.concat([r.rows() for r in results.values()], ignore_index=True)
 
 
-# --- display: labels, formatted tables and glue texts for the chapters -----------------------
-
-_METHOD_ORDER = ("ANCOVA", "Hedges g", "MixedLM", "mean change", "within-person d", "TOST", "MDE",
-                 "proportional odds", "negative binomial")  # fmt: skip
-
-
-def outcome_label(item: str) -> str:
-    """Plain-words label of an outcome (codebook)."""
-    from trustexp.data import codebook
-
-    return str(codebook.outcome(item)["label_en"])
-
-
-def outcome_unit(item: str) -> str:
-    """Unit of an outcome's means for axis titles: ``"mark, 0-10"``, ``"% deprived"``..."""
-    from trustexp.data import codebook
-
-    if item in SHARE_ITEMS:
-        return "% of people"
-    spec = codebook.column_spec("survey", item)
-    lo, hi = spec.get("range", (None, None))
-    unit = spec.get("unit", "points")
-    return f"{unit}, {lo}–{hi}" if lo is not None else str(unit)
-
-
-def _fmt_est(est: float, lo: float, hi: float, scale: str) -> str:
-    from trustexp import fmt
-
-    if scale == "pp":
-        return fmt.estimate_with_ci(est, lo, hi, scale="pp")
-    return fmt.estimate_with_ci(est, lo, hi)
-
-
-def _contrast_label(contrast: str) -> str:
-    from trustexp.charts import group_label
-
-    if " wave " in contrast:
-        arm, rest = contrast.split(" ", 1)
-        return f"{group_label(arm)}: {rest.replace('wave 2', 'two years').replace('wave 1', 'one year').replace('wave 0', 'start')}"
-    a, b = contrast.split(" vs ")
-    return f"{group_label(a)} vs {group_label(b)}"
-
-
-def trajectory_table(res: OutcomeResult) -> pd.DataFrame:
-    """Display table of the trajectory: arm, wave, n, mean and 95 % CI (formatted)."""
-    from trustexp import fmt
-    from trustexp.charts import group_label
-
-    t = res.trajectory
-    pp = res.scale == "pp"
-    mean = [fmt.num(m, 1 if pp else 2) + ("%" if pp and np.isfinite(m) else "") for m in t["mean"]]
-    ci = [
-        fmt.ci(lo, hi, decimals=1 if pp else 2)
-        for lo, hi in zip(t["ci_low"], t["ci_high"], strict=True)
-    ]
-    return pd.DataFrame({
-        "arm": t["arm"].map(group_label), "wave": t["wave"].map({0: "start", 1: "one year", 2: "two years"}),
-        "n": t["n"], "mean": mean, "95% CI": ci,
-    })  # fmt: skip
-
-
-def estimates_table(rows: pd.DataFrame, methods: tuple[str, ...] | None = None,
-                    with_outcome: bool = False) -> pd.DataFrame:  # fmt: skip
-    """Display table of store rows: contrast, method, estimate, 95 % CI, p, n (formatted).
-
-    TOST rows show their 90 % CI (the interval the test uses); MDE rows show no CI or p.
-    """
-    from trustexp import fmt
-
-    rows = rows if methods is None else rows[rows["method"].isin(methods)]
-    order = {m: i for i, m in enumerate(_METHOD_ORDER)}
-    rows = rows.assign(_o=rows["method"].map(order).fillna(99)).sort_values(["_o"], kind="stable")
-    out = pd.DataFrame({
-        "contrast": rows["contrast"].map(_contrast_label),
-        "method": rows["method"],
-        "scale": rows["scale"].map({"pp": "percentage points", "points": "points", "g": "Hedges' g",
-                                    "d": "Cohen's d (av)", "odds_ratio": "odds ratio", "ratio": "rate ratio"}),
-        "estimate": [fmt.num(e, 1 if s == "pp" else 2) for e, s in zip(rows["estimate"], rows["scale"], strict=True)],
-        "CI": [("90% " if m == "TOST" else "95% ") + fmt.ci(lo, hi, decimals=1 if s == "pp" else 2)
-               if np.isfinite(lo) else "" for lo, hi, s, m in
-               zip(rows["ci_low"].astype(float), rows["ci_high"].astype(float), rows["scale"], rows["method"], strict=True)],
-        "p": [fmt.pval(p) if np.isfinite(p) else "" for p in rows["p"].astype(float)],
-        "n": rows["n"].astype(int).to_numpy(),
-    })  # fmt: skip
-    if with_outcome:
-        out.insert(0, "outcome", rows["outcome"].map(outcome_label).to_numpy())
-    return out.reset_index(drop=True)
-
-
-def pairwise_table(res: OutcomeResult) -> pd.DataFrame:
-    """Display table of the mixed-model contrasts with unadjusted and Holm-adjusted p-values."""
-    from trustexp import fmt
-
-    pw = res.pairwise
-    if pw.empty:
-        return pd.DataFrame(columns=["contrast", "estimate", "95% CI", "p", "p (Holm)", "n"])
-    d = 1 if res.scale == "pp" else 2
-    return pd.DataFrame({
-        "contrast": [_contrast_label(c) + (" (difference in change, start to two years)" if " wave " not in c else "")
-                     for c in pw["contrast"]],
-        "estimate": [fmt.num(e, d) for e in pw["estimate"]],
-        "95% CI": [fmt.ci(lo, hi, decimals=d) for lo, hi in zip(pw["ci_low"], pw["ci_high"], strict=True)],
-        "p": [fmt.pval(p) for p in pw["p"]], "p (Holm)": [fmt.pval(p) for p in pw["p_holm"]],
-        "n": pw["n"].astype(int).to_numpy(),
-    })  # fmt: skip
-
-
-def anova_table(res: OutcomeResult) -> pd.DataFrame:
-    """Display table of the complete-case mixed ANOVA (F, degrees of freedom, p, partial eta²)."""
-    from trustexp import fmt
-
-    t = res.mixed_anova
-    if t.empty:
-        return pd.DataFrame(columns=["effect", "F", "df", "p", "partial eta²"])
-    names = {"arm": "arm", "wave": "wave", "Interaction": "arm x wave"}
-    return pd.DataFrame({
-        "effect": t["Source"].map(names), "F": [fmt.num(f) for f in t["F"]],
-        "df": [f"{int(a)}, {int(b)}" for a, b in zip(t["DF1"], t["DF2"], strict=True)],
-        "p": [fmt.pval(p) for p in t["p_unc"]], "partial eta²": [fmt.num(e, 3) for e in t["np2"]],
-    })  # fmt: skip
-
-
-def _verdict(row: pd.Series | None) -> str:
-    if row is None:
-        return "could not be estimated"
-    if row["ci_low"] > 0:
-        return "higher than"
-    if row["ci_high"] < 0:
-        return "lower than"
-    return "not clearly different from"
-
-
-def result_texts(res: OutcomeResult, threshold: int, alpha: float = 0.05) -> dict[str, str]:
-    """Pre-formatted strings for glue, keyed ``<outcome>_<what>[_<arm>]``.
-
-    Counts pass through disclosure control; estimates are ``"x (95% CI [a, b])"``; verdicts are words.
-    """
-    from trustexp import fmt
-    from trustexp.chapter import n_text
-    from trustexp.charts import group_label
-    from trustexp.disclosure import count_text
-
-    o, s = res.outcome, res.scale
-    pp = s == "pp"
-    out: dict[str, str] = {}
-    traj = res.trajectory
-    for w in WAVES:
-        cell = traj[traj["wave"] == w]
-        n = int(cell["n"].sum())
-        mean = float((cell["mean"] * cell["n"]).sum() / n) if n else math.nan
-        out[f"{o}_n_w{w}"] = count_text(n, threshold)
-        out[f"{o}_n_text_w{w}"] = n_text(dict(zip(cell["arm"], cell["n"], strict=True)), threshold)
-        out[f"{o}_mean_w{w}"] = fmt.pct(mean / 100) if pp else fmt.num(mean)
-    paired = paired_wave(res.long, 2)
-    out[f"{o}_n_ancova"] = count_text(len(paired), threshold)
-    out[f"{o}_mde_power"] = fmt.pct(MDE_POWER, 0)
-    out[f"{o}_sesoi"] = fmt.pp(res.sesoi_points) if pp else f"{fmt.num(res.sesoi_points)} points"
-    inter = (
-        res.mixed_anova[res.mixed_anova["Source"] == "Interaction"]
-        if len(res.mixed_anova)
-        else None
-    )
-    out[f"{o}_interaction_p"] = (
-        fmt.pval(float(inter["p_unc"].iloc[0])) if inter is not None and len(inter) else "n/a"
-    )
-    out[f"{o}_n_complete"] = count_text(
-        int(res.mixed_anova["n"].iloc[0]) if len(res.mixed_anova) else 0, threshold
-    )
-
-    def est(method: str, contrast: str, scale: str | None = None) -> str:
-        row = res.get(method, contrast)
-        if row is None:
-            return "not estimable"
-        return _fmt_est(row["estimate"], row["ci_low"], row["ci_high"], scale or row["scale"])
-
-    for arm in ARMS:
-        within = f"{arm} wave 2 vs wave 0"
-        out[f"{o}_change_{arm}"] = est("mean change", within)
-        out[f"{o}_d_{arm}"] = est("within-person d", within)
-        out[f"{o}_mixed_change_{arm}"] = est("MixedLM", within)
-        out[f"{o}_change_verdict_{arm}"] = {"higher than": "rose", "lower than": "fell"}.get(
-            _verdict(res.get("mean change", within)), "did not clearly change"
-        )
-    changes = {a: res.get("mean change", f"{a} wave 2 vs wave 0") for a in ARMS}
-    changes = {a: r["estimate"] for a, r in changes.items() if r is not None}
-    out[f"{o}_largest_change_arm"] = (
-        group_label(max(changes, key=changes.get)).lower() if changes else "none"
-    )
-    for arm in TREATED:
-        c = f"{arm} vs {CONTROL}"
-        out[f"{o}_ancova_{arm}"] = est("ANCOVA", c)
-        row = res.get("ANCOVA", c)
-        out[f"{o}_ancova_p_{arm}"] = fmt.pval(row["p"]) if row is not None else "n/a"
-        out[f"{o}_verdict_{arm}"] = _verdict(row)
-        out[f"{o}_g_{arm}"] = est("Hedges g", c)
-        out[f"{o}_mixed_{arm}"] = est("MixedLM", c)
-        tost = res.get("TOST", c)
-        if tost is None:
-            out[f"{o}_tost_{arm}"] = "not estimable"
-            out[f"{o}_tost_verdict_{arm}"] = "could not be tested"
-        else:
-            ci90 = fmt.ci(tost["ci_low"], tost["ci_high"], decimals=1 if pp else 2)
-            out[f"{o}_tost_{arm}"] = (
-                f"{fmt.num(tost['estimate'], 1 if pp else 2)} (90% CI {ci90}; TOST p = {fmt.pval(tost['p'])})"
-            )
-            out[f"{o}_tost_verdict_{arm}"] = (
-                "equivalence shown" if tost["p"] < alpha else "equivalence not shown"
-            )
-        m = res.get("MDE", c)
-        out[f"{o}_mde_{arm}"] = (
-            "n/a"
-            if m is None
-            else (fmt.pp(m["estimate"]) if pp else f"{fmt.num(m['estimate'])} points")
-        )
-    return out
-
-
-_METHOD_LABELS = {
-    "ANCOVA": "ANCOVA: two years, adjusted for the start",
-    "MixedLM": "Mixed model: difference in change",
-    "TOST": "Difference in change (90% CI, equivalence test)",
-    "Hedges g": "Hedges' g at two years",
-}
-
-
-def forest_rows(
-    rows: pd.DataFrame, methods: tuple[str, ...], label: str = "method"
-) -> pd.DataFrame:
-    """Arm-vs-control rows of the given methods for ``forest_chart``, with a ``label`` column.
-
-    ``label="method"`` labels a row by its method (one outcome); ``"outcome"`` by its outcome.
-    """
-    sel = rows[
-        rows["method"].isin(methods) & rows["contrast"].isin([f"{a} vs {CONTROL}" for a in TREATED])
-    ]
-    if label == "outcome":
-        lab = sel["outcome"].map(outcome_label)
-    else:
-        lab = sel["method"].map(lambda m: _METHOD_LABELS.get(m, m))
-    return sel.assign(label=lab.to_numpy()).reset_index(drop=True)
-
-
-def model_texts(frame: pd.DataFrame, key: str) -> dict[str, str]:
-    """Glue texts ``<key>_<arm>`` (estimate with CI) and ``<key>_p_<arm>`` of arm-vs-control rows."""
-    from trustexp import fmt
-
-    out: dict[str, str] = {}
-    for arm in TREATED:
-        hit = frame[frame["contrast"] == f"{arm} vs {CONTROL}"] if len(frame) else frame
-        if hit.empty:
-            out[f"{key}_{arm}"], out[f"{key}_p_{arm}"] = "not estimable", "n/a"
-            continue
-        r = hit.iloc[0]
-        out[f"{key}_{arm}"] = _fmt_est(r["estimate"], r["ci_low"], r["ci_high"], r["scale"])
-        out[f"{key}_p_{arm}"] = fmt.pval(r["p"])
-    return out
-
-
-# --- several outcomes at once (chapter on the outcomes the report could not confirm) ----------
-
-UNCONFIRMED = ("health", "mental_health", "self_reliance", "social_trust", "institutional_trust",
-               "financial_strain", "deprived")  # fmt: skip
-
-
-def panels(results: dict[str, OutcomeResult]) -> list[tuple[pd.DataFrame, str, str]]:
-    """``(trajectory, title, unit)`` per outcome for ``charts.survey.trajectory_panels``."""
-    return [(r.trajectory, outcome_label(k), outcome_unit(k)) for k, r in results.items()]
-
-
 def standardised_equivalence(results: dict[str, OutcomeResult]) -> pd.DataFrame:
     """TOST rows of several outcomes in baseline-SD units (estimate and 90 % CI divided by the SD).
 
@@ -802,71 +519,6 @@ def standardised_equivalence(results: dict[str, OutcomeResult]) -> pd.DataFrame:
         )
         parts.append(t)
     if not parts:
-        return pd.DataFrame(columns=["outcome", *STORE_COLUMNS, "label"])
+        return pd.DataFrame(columns=["outcome", *STORE_COLUMNS])
     out = pd.concat(parts, ignore_index=True)
-    return out.assign(label=out["outcome"].map(outcome_label))
-
-
-def interaction_table(results: dict[str, OutcomeResult]) -> pd.DataFrame:
-    """Per outcome: the arm x wave test of the complete-case mixed ANOVA (F, df, p, n)."""
-    from trustexp import fmt
-
-    rows = []
-    for key, r in results.items():
-        t = r.mixed_anova
-        hit = t[t["Source"] == "Interaction"] if len(t) else t
-        if hit.empty:
-            rows.append(dict(outcome=outcome_label(key), F="n/a", df="", p="n/a", n=0))
-            continue
-        h = hit.iloc[0]
-        rows.append(dict(outcome=outcome_label(key), F=fmt.num(h["F"]), df=f"{int(h['DF1'])}, {int(h['DF2'])}",
-                         p=fmt.pval(h["p_unc"]), n=int(h["n"])))  # fmt: skip
-    return pd.DataFrame(rows)
-
-
-def pairwise_between_table(results: dict[str, OutcomeResult]) -> pd.DataFrame:
-    """Per outcome: mixed-model differences in change between arms (start to two years), Holm p."""
-    parts = []
-    for key, r in results.items():
-        t = pairwise_table(r)
-        t = t[~t["contrast"].str.contains(": ", regex=False)]
-        parts.append(t.assign(contrast=t["contrast"].str.replace(
-            " (difference in change, start to two years)", "", regex=False)).assign(outcome=outcome_label(key)))  # fmt: skip
-    out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
-    return out[["outcome", *[c for c in out.columns if c != "outcome"]]] if len(out) else out
-
-
-def callout_lines(results: dict[str, OutcomeResult], glued: dict[str, str]) -> list[str]:
-    """One line per outcome: ANCOVA against regular service and the equivalence verdicts (glued texts)."""
-    lines = []
-    for key in results:
-        lines.append(
-            f"{outcome_label(key)}: self-direction {glued[f'{key}_ancova_eigen_regie']}, intensive support "
-            f"{glued[f'{key}_ancova_intensief']} against regular service after two years; equivalence "
-            f"{glued[f'{key}_tost_verdict_eigen_regie'].replace('equivalence ', '')} / "
-            f"{glued[f'{key}_tost_verdict_intensief'].replace('equivalence ', '')}."
-        )
-    return lines
-
-
-def summary_texts(results: dict[str, OutcomeResult], alpha: float = 0.05) -> dict[str, str]:
-    """Counts over outcomes and arms for the prose: contrasts tested, clear differences, equivalence."""
-    n_tests = n_clear = n_equiv = n_open = 0
-    for r in results.values():
-        for arm in TREATED:
-            c = f"{arm} vs {CONTROL}"
-            a, t = r.get("ANCOVA", c), r.get("TOST", c)
-            if a is None:
-                continue
-            n_tests += 1
-            clear = a["ci_low"] > 0 or a["ci_high"] < 0
-            equiv = t is not None and t["p"] < alpha
-            n_clear += clear
-            n_equiv += equiv
-            n_open += (not clear) and (not equiv)
-    return {
-        "unconfirmed_n_contrasts": str(n_tests),
-        "unconfirmed_n_clear": str(n_clear),
-        "unconfirmed_n_equivalent": str(n_equiv),
-        "unconfirmed_n_open": str(n_open),
-    }
+    return out

@@ -12,8 +12,10 @@ import warnings
 
 import numpy as np
 import pandas as pd
+from lifelines import CoxPHFitter, KaplanMeierFitter
+from lifelines.statistics import multivariate_logrank_test
 
-from trustexp.stats.outflow import ARMS, GROUPS
+from trustexp.vocab import ARMS, GROUPS, TREATED
 
 
 def _usable(frame: pd.DataFrame) -> pd.DataFrame:
@@ -30,7 +32,6 @@ def kaplan_meier(
 
     >>> kaplan_meier(frame).query("group == 'regulier'")  # doctest: +SKIP
     """
-    from lifelines import KaplanMeierFitter
 
     parts = []
     data = _usable(frame)
@@ -58,7 +59,6 @@ def logrank(
     frame: pd.DataFrame, event: str = "event_any", groups: tuple[str, ...] = GROUPS
 ) -> dict:
     """Log-rank test of equal survival across ``groups`` (chi-squared, df = groups - 1)."""
-    from lifelines.statistics import multivariate_logrank_test
 
     data = _usable(frame[frame["group"].isin(groups)])
     k = data["group"].nunique()
@@ -76,7 +76,6 @@ def logrank(
 
 
 def _cox(data: pd.DataFrame, event: str, columns: list[str], alpha: float) -> pd.DataFrame | None:
-    from lifelines import CoxPHFitter
 
     cols = [c for c in columns if data[c].nunique() > 1]
     if not cols or data[event].sum() == 0:
@@ -144,8 +143,8 @@ def cox_hazard_ratios(
     s = _cox(data, event, ["participant", *covs], alpha)
     add(s, "participant", "participants vs non_participants", "adjusted hazard ratio", len(data))
     part = data[data["participant"] == 1]
-    s = _cox(part, event, ["eigen_regie", "intensief"], alpha)
-    for arm in ("eigen_regie", "intensief"):
+    s = _cox(part, event, list(TREATED), alpha)
+    for arm in TREATED:
         add(s, arm, f"{arm} vs regulier", "hazard ratio", int((part[arm] + part["regulier"]).sum()))
     return pd.DataFrame(parts)
 
@@ -159,41 +158,3 @@ def hazard_rows(frame: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
         ],
         ignore_index=True,
     )
-
-
-def hazards_display(rows: pd.DataFrame) -> pd.DataFrame:
-    """Hazard-ratio rows formatted for a table."""
-    from trustexp.charts import group_label
-    from trustexp.charts.outflow import OUTCOME_LABELS
-    from trustexp.fmt import ci, num, pval
-
-    a, b = rows["contrast"].str.split(" vs ").str[0], rows["contrast"].str.split(" vs ").str[1]
-    return pd.DataFrame(
-        {
-            "outcome": rows["outcome"].map(OUTCOME_LABELS),
-            "group": a.map(group_label),
-            "compared with": b.map(group_label),
-            "method": rows["method"],
-            "hazard ratio": rows["estimate"].map(num),
-            "95% CI": [ci(x, y) for x, y in zip(rows["ci_low"], rows["ci_high"], strict=True)],
-            "p": rows["p"].map(pval),
-            "n": rows["n"].astype(int),
-        }
-    )
-
-
-def survival_texts(frame: pd.DataFrame, hazards: pd.DataFrame) -> dict[str, str]:
-    """Glue texts ``logrank_all`` (four groups), ``logrank_arms`` (three arms) and ``hr_adj_full``.
-
-    ``hazards`` comes from ``hazard_rows``; ``hr_adj_full`` is the adjusted hazard ratio of
-    full-time work, participants vs non-participants, with its CI.
-    """
-    from trustexp.fmt import estimate_with_ci, pval
-    from trustexp.stats.outflow import pick
-
-    h = pick(hazards, "outflow_full", "participants vs non_participants", "adjusted hazard ratio")
-    return {
-        "logrank_all": pval(logrank(frame, "event_any")["p"]),
-        "logrank_arms": pval(logrank(frame, "event_any", ARMS)["p"]),
-        "hr_adj_full": estimate_with_ci(h["estimate"], h["ci_low"], h["ci_high"]),
-    }

@@ -8,43 +8,21 @@ estimated in this build" (``niet geschat in deze build``) instead of a number.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 
 from trustexp import fmt
-from trustexp.report.chapters import EVERYTHING
-from trustexp.stats.overview import find_row, require_primary
-
-ARMS = ("eigen_regie", "intensief", "regulier")
-TREATED = ("eigen_regie", "intensief")
-UNCONFIRMED = ("health", "mental_health", "self_reliance", "social_trust", "institutional_trust",
-               "financial_strain", "deprived")  # fmt: skip
-"""Outcomes the published evaluation did not confirm (``not_confirmed`` in published.yml)."""
+from trustexp.chapters.effect_sizes import require_primary
+from trustexp.reference import oss as published
+from trustexp.results import find_row
+from trustexp.vocab import ARMS, TREATED, UNCONFIRMED, group_label, in_sentence, unit_word
 
 NOT_ESTIMATED = {"en": "not estimated in this build", "nl": "niet geschat in deze build"}
-ARM_NAMES = {
-    "en": {"eigen_regie": "self-direction (eigen regie)", "intensief": "intensive support",
-           "regulier": "regular service", "participants": "participants",
-           "non_participants": "non-participants"},
-    "nl": {"eigen_regie": "eigen regie", "intensief": "intensieve begeleiding",
-           "regulier": "reguliere dienstverlening", "participants": "deelnemers",
-           "non_participants": "niet-deelnemers"},
-}  # fmt: skip
-OUTCOME_NAMES = {
-    "en": {"contacts": "social contacts per month", "ladder": "the participation ladder",
-           "wellbeing": "life satisfaction"},
-    "nl": {"contacts": "sociale contacten per maand", "ladder": "de participatieladder",
-           "wellbeing": "tevredenheid met het leven"},
-}  # fmt: skip
 
 
 def _n(x: str, lang: str) -> str:
     return fmt.nl(x) if lang == "nl" else x
-
-
-UNITS = {
-    "en": {"contacts": " contacts per month", "ladder": " rungs", "": " points"},
-    "nl": {"contacts": " contacten per maand", "ladder": " treden", "": " punt"},
-}
 
 
 def estimate_text(row: pd.Series | None, lang: str = "en") -> str:
@@ -52,15 +30,14 @@ def estimate_text(row: pd.Series | None, lang: str = "en") -> str:
     if row is None or pd.isna(row["estimate"]):
         return NOT_ESTIMATED[lang]
     est, low, high = float(row["estimate"]), float(row["ci_low"]), float(row["ci_high"])
-    units = UNITS[lang]
     if lang == "nl":
         if row["scale"] == "pp":
             return f"{fmt.pp_nl(est, signed=True)} (95%-BI {fmt.nl(fmt.ci(low, high, scale='pp'))})"
-        unit = units.get(str(row["outcome"]), units[""]) if row["scale"] == "points" else ""
+        unit = f" {unit_word(str(row['outcome']), lang)}" if row["scale"] == "points" else ""
         return f"{fmt.nl(fmt.num(est, signed=True))}{unit} (95%-BI {fmt.nl(fmt.ci(low, high))})"
     if row["scale"] == "pp":
         return f"{fmt.pp(est, signed=True)} (95% CI {fmt.ci(low, high, scale='pp')})"
-    unit = units.get(str(row["outcome"]), units[""]) if row["scale"] == "points" else ""
+    unit = f" {unit_word(str(row['outcome']), lang)}" if row["scale"] == "points" else ""
     return f"{fmt.num(est, signed=True)}{unit} (95% CI {fmt.ci(low, high)})"
 
 
@@ -101,12 +78,13 @@ def summary_facts(store: pd.DataFrame, lang: str = "en", alpha: float = 0.05) ->
     '+1,0 procentpunt (95%-BI [-8,7; 10,7])'
     """
     require_primary(store)
-    names = ARM_NAMES[lang]
     out: dict[str, str] = {}
     arm_n = {a: _group_n(store, a) for a in ARMS}
     known = [v for v in arm_n.values() if v is not None]
     out["n_participants"] = count_text(sum(known) if len(known) == 3 else None, lang)
-    out["n_arms"] = ", ".join(f"{names[a]} {count_text(arm_n[a], lang)}" for a in ARMS)
+    out["n_arms"] = ", ".join(
+        f"{in_sentence(group_label(a, lang))} {count_text(arm_n[a], lang)}" for a in ARMS
+    )
     out["n_non_participants"] = count_text(_group_n(store, "non_participants"), lang)
 
     level = lambda g: find_row(store, "outflow_full", f"{g} level", ("share (Wilson)",))  # noqa: E731
@@ -137,7 +115,8 @@ def summary_facts(store: pd.DataFrame, lang: str = "en", alpha: float = 0.05) ->
     changes = [find_row(store, "wellbeing", f"{a} wave 2 vs wave 0", "mean change") for a in ARMS]
     out["wellbeing_change"] = (
         "; ".join(
-            f"{names[a]} {estimate_text(r, lang)}" for a, r in zip(ARMS, changes, strict=True)
+            f"{in_sentence(group_label(a, lang))} {estimate_text(r, lang)}"
+            for a, r in zip(ARMS, changes, strict=True)
         )
         if any(r is not None for r in changes)
         else NOT_ESTIMATED[lang]
@@ -226,15 +205,36 @@ def verdict_words(store: pd.DataFrame, lang: str = "en") -> dict[str, str]:
     }
 
 
-def chapter_links(lang: str = "en") -> list[str]:
-    """Markdown lines ``{doc}`NN_x` — title`` for every chapter of the book (but the summaries)."""
-    from pathlib import Path
+def chapter_links(contents: tuple, lang: str = "en") -> list[str]:
+    """Markdown lines ``{doc}`NN_x` — title`` for every chapter in ``contents`` but the summaries.
 
-    from trustexp.report.chapters import CHAPTERS
-
+    ``contents`` is the book's chapter list (``ChapterSpec``-like: ``key``, ``notebook``,
+    ``title``), passed in by the notebook so that this module stays below the runtime.
+    """
     skip = {"summary", "samenvatting"}
-    return [f"{{doc}}`{Path(c.notebook).stem}` — {c.title}" for c in CHAPTERS if c.key not in skip]
+    return [f"{{doc}}`{Path(c.notebook).stem}` — {c.title}" for c in contents if c.key not in skip]
 
 
-SUMMARY_CHAPTERS = EVERYTHING
-"""Chapters whose results the summaries read (those not in the store are reported, not fatal)."""
+def chapter_list(contents: tuple, lang: str = "en") -> str:
+    """``chapter_links`` as a Markdown list (glued into the summary's chapter callout)."""
+    return "\n".join(f"- {line}" for line in chapter_links(contents, lang))
+
+
+def missing_texts(missing: list[str], lang: str = "en") -> dict[str, str]:
+    """Glue text ``missing_chapters``: chapters whose results the summary could not read."""
+    none = {"en": "none", "nl": "geen"}[lang]
+    return {"missing_chapters": ", ".join(missing) if missing else none}
+
+
+def published_texts(lang: str = "en") -> dict[str, str]:
+    """Glue texts of the summary's published-vs-build callout (published range, ratio, arms)."""
+    lo, hi = published("outflow", "difference_vs_non_participants_pp", "value")
+    ratio = fmt.count(published("outflow", "ratio_vs_non_participants", "value"))
+    if lang == "nl":
+        return {"pub_outflow": fmt.nl(f"{fmt.count(lo)} tot {fmt.count(hi)}") + " procentpunt",
+                "pub_ratio": fmt.nl(ratio)}  # fmt: skip
+    return {
+        "pub_outflow": f"{fmt.count(lo)} to {fmt.count(hi)} percentage points",
+        "pub_ratio": ratio,
+        "pub_between": str(published("outflow", "difference_between_arms", "value")),
+    }

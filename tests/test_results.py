@@ -2,7 +2,7 @@ import pandas as pd
 import pytest
 
 from trustexp.errors import InvalidData
-from trustexp.report.store import read_results, write_results
+from trustexp.results import read_results, write_results
 
 
 def _row(**kw):

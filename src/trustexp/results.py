@@ -1,65 +1,41 @@
 """The results store: one Parquet file per chapter and parameter set, one row per estimate.
 
-Chapters write their estimates here; the overview and summary chapters read them and never refit.
-Columns: ``chapter, outcome, contrast, estimate, ci_low, ci_high, p, n, method, scale``.
+Ground floor. Chapters write their estimates here; the overview and summary chapters read them and
+never refit. Columns: ``chapter, outcome, contrast, estimate, ci_low, ci_high, p, n, method, scale``
+(``scale`` ``pp`` means percentage points: 9.0 is 9 pp). Several methods may estimate one contrast;
+``method`` tells them apart. Keys come from ``trustexp.vocab``.
 """
 
 from __future__ import annotations
 
 import os
-import re
 import tempfile
 from pathlib import Path
+from typing import Literal
 
 import pandas as pd
+import pandera.pandas as pa
 
+from trustexp import vocab
 from trustexp.errors import InvalidData
 
-COLUMNS = [
-    "chapter",
-    "outcome",
-    "contrast",
-    "estimate",
-    "ci_low",
-    "ci_high",
-    "p",
-    "n",
-    "method",
-    "scale",
-]
-ESTIMATE_COLUMNS = COLUMNS[2:]
-"""The columns of one estimate, without ``chapter`` and ``outcome`` (statistics helpers return these)."""
-OUTCOMES = (
-    "outflow_full", "outflow_any", "wellbeing", "health", "mental_health", "self_reliance",
-    "social_trust", "institutional_trust", "financial_strain", "deprived", "contacts", "ladder",
-    "progress", "spending", "response", "benefit_receipt",
-)  # fmt: skip
-ARMS = ("eigen_regie", "intensief", "regulier")
-SCALES = ("pp", "points", "g", "d", "odds_ratio", "hazard_ratio", "ratio", "eur", "share", "icc")
-_CONTRAST = re.compile(
-    r"^(eigen_regie vs regulier|intensief vs regulier|eigen_regie vs intensief"
-    r"|participants vs non_participants|(eigen_regie|intensief|regulier) vs non_participants"
-    r"|(eigen_regie|intensief|regulier|participants) wave [12] vs wave 0"
-    r"|consultant vs participant"
-    r"|(eigen_regie|intensief|regulier|participants|non_participants) level)$"
-)
+COLUMNS = ["chapter", *vocab.ROW_COLUMNS]
+"""The store's columns: ``chapter`` and the row columns of ``vocab.ROW_COLUMNS``."""
 
 
-def _schema():
-    import pandera.pandas as pa
-
+def _schema() -> pa.DataFrameSchema:
     return pa.DataFrameSchema(
         {
             "chapter": pa.Column(str),
-            "outcome": pa.Column(str, pa.Check.isin(OUTCOMES)),
-            "contrast": pa.Column(str, pa.Check.str_matches(_CONTRAST.pattern)),
+            "outcome": pa.Column(str, pa.Check.isin(vocab.store_outcomes())),
+            "contrast": pa.Column(str, pa.Check.str_matches(vocab.CONTRAST_PATTERN.pattern)),
             "estimate": pa.Column(float),
             "ci_low": pa.Column(float, nullable=True),
             "ci_high": pa.Column(float, nullable=True),
             "p": pa.Column(float, pa.Check.in_range(0, 1), nullable=True),
             "n": pa.Column("Int64", pa.Check.ge(0)),
             "method": pa.Column(str),
-            "scale": pa.Column(str, pa.Check.isin(SCALES)),
+            "scale": pa.Column(str, pa.Check.isin(vocab.SCALES)),
         },
         strict=True,
         ordered=True,
@@ -69,8 +45,6 @@ def _schema():
 
 def validate_results(frame: pd.DataFrame) -> pd.DataFrame:
     """Coerce and check a results frame; raise ``InvalidData`` naming the bad rows."""
-    import pandera.pandas as pa
-
     frame = frame.reindex(columns=COLUMNS).copy()
     for col in ("estimate", "ci_low", "ci_high", "p"):
         frame[col] = pd.to_numeric(frame[col], errors="coerce").astype(float)
@@ -90,8 +64,7 @@ def validate_results(frame: pd.DataFrame) -> pd.DataFrame:
 
 def write_results(frame: pd.DataFrame, chapter: str, results_dir: Path | str) -> Path:
     """Validate and write a chapter's estimates atomically; returns the file written."""
-    frame = frame.assign(chapter=chapter)
-    frame = validate_results(frame)
+    frame = validate_results(frame.assign(chapter=chapter))
     out = Path(results_dir) / f"{chapter}.parquet"
     out.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{chapter}.", suffix=".tmp")
@@ -105,17 +78,43 @@ def write_results(frame: pd.DataFrame, chapter: str, results_dir: Path | str) ->
     return out
 
 
-def read_results(results_dir: Path | str, chapters: list[str] | None = None) -> pd.DataFrame:
-    """Read the store (all chapters, or the named ones) into one frame."""
+def absent(results_dir: Path | str, chapters: tuple[str, ...] | list[str]) -> list[str]:
+    """The chapters among ``chapters`` that have no results in the store yet."""
+    return [c for c in chapters if not (Path(results_dir) / f"{c}.parquet").is_file()]
+
+
+def read_results(
+    results_dir: Path | str,
+    chapters: tuple[str, ...] | list[str] | None = None,
+    missing: Literal["error", "ok"] = "error",
+) -> pd.DataFrame:
+    """Read the store (all chapters, or the named ones) into one frame.
+
+    With ``missing="error"`` a named chapter without results raises ``FileNotFoundError``; with
+    ``missing="ok"`` it is left out (pages that read the store say what is missing via ``absent``).
+    """
     folder = Path(results_dir)
     files = sorted(folder.glob("*.parquet"))
     if chapters is not None:
         files = [f for f in files if f.stem in chapters]
-        missing = set(chapters) - {f.stem for f in files}
-        if missing:
+        gone = absent(folder, chapters)
+        if gone and missing == "error":
             raise FileNotFoundError(
-                f"results store {folder} has no results of chapter(s) {sorted(missing)}: run them first"
+                f"results store {folder} has no results of chapter(s) {sorted(gone)}: run them first"
             )
     if not files:
         return pd.DataFrame(columns=COLUMNS)
     return pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
+
+
+def find_row(
+    store: pd.DataFrame, outcome: str, contrast: str, methods: tuple[str, ...] | str
+) -> pd.Series | None:
+    """The first row of ``store`` for the outcome and contrast whose method is in ``methods``."""
+    methods = (methods,) if isinstance(methods, str) else methods
+    hit = store[(store["outcome"] == outcome) & (store["contrast"] == contrast)]
+    for method in methods:
+        rows = hit[hit["method"] == method]
+        if len(rows):
+            return rows.iloc[0]
+    return None

@@ -7,8 +7,8 @@ import pytest
 from conftest import store_row
 
 from trustexp import fmt
+from trustexp.chapters import summary
 from trustexp.errors import InvalidData
-from trustexp.report import summary
 
 _row = store_row
 
