@@ -160,12 +160,21 @@ def test_spec_floats_have_six_significant_digits_and_datasets_are_renamed():
     assert name not in json.dumps(_estimates().to_dict())
 
 
-@given(st.floats(allow_nan=False, allow_infinity=False))
+@given(st.floats(allow_nan=False, allow_infinity=False, max_value=1e6, min_value=-1e6))
 def test_round_floats_keeps_six_significant_digits(x):
     r = charts.round_floats(x)
-    assert r == float(f"{x:.5e}")  # independent: six digits in scientific notation
+    if abs(x) < 999_999.5:  # below a million (after rounding): six significant digits
+        assert r == float(f"{x:.5e}")  # independent: six digits in scientific notation
     if abs(x) > 1e-300:  # normal floats: the rounding error is half a unit of the 6th digit
         assert abs(r - x) <= 5e-6 * abs(x) * (1 + 1e-9)
+
+
+@given(
+    st.floats(min_value=999_999.5, max_value=1e300)
+    | st.floats(min_value=-1e300, max_value=-999_999.5)
+)
+def test_round_floats_keeps_every_whole_digit_of_large_numbers(x):
+    assert charts.round_floats(x) == float(round(x))  # independent: Python's round-half-even
 
 
 def test_round_floats_leaves_everything_but_floats_alone():

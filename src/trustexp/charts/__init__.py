@@ -58,7 +58,8 @@ THEME = "trustexp"
 PNG_SCALE = 1.0
 # Six significant digits, as printf's %g: the book shows at most four (a CI such as 12.34 pp), a
 # chart's axis resolves about three (a pixel in 500), and last-bit noise (~1e-16 relative) crosses
-# a rounding boundary of the sixth digit about once in 1e10 values.
+# a rounding boundary of the sixth digit about once in 1e10 values. Whole digits are never dropped
+# (a count or an amount of 12,345,678.9 keeps 12345679).
 SIGNIFICANT_DIGITS = 6
 
 
@@ -104,13 +105,17 @@ def enable_theme() -> None:
 
 
 def round_floats(value: Any, digits: int = SIGNIFICANT_DIGITS) -> Any:
-    """``value`` (JSON-like) with every float rounded to ``digits`` significant digits.
+    """``value`` (JSON-like) with every float rounded to ``digits`` significant digits, or to a
+    whole number when it has more whole digits than that.
 
     >>> round_floats({"a": [0.3215438302287378, 2, "x"], "b": 1234567.891})
-    {'a': [0.321544, 2, 'x'], 'b': 1234570.0}
+    {'a': [0.321544, 2, 'x'], 'b': 1234568.0}
     """
     if isinstance(value, float):
-        return float(f"{value:.{digits}g}") if math.isfinite(value) else value
+        if not math.isfinite(value):
+            return value
+        whole = math.floor(math.log10(abs(value))) + 1 if value else 1
+        return float(f"{value:.{max(digits, whole)}g}")
     if isinstance(value, dict):
         return {k: round_floats(v, digits) for k, v in value.items()}
     if isinstance(value, list | tuple):
