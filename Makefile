@@ -36,18 +36,30 @@ lint: install
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/lint-imports --no-cache
+	$(BIN)/actionlint -shellcheck= -pyflakes= .github/workflows/*.yml
 
 format: install
 	$(BIN)/ruff format src tests benchmarks
 
-# Headless Chromium for the browser tests: Debian's package, installed when missing and possible.
+# Headless Chromium for the browser tests, found as $$TRUSTEXP_CHROMIUM (when set: only it), else
+# chromium or chromium-browser, counting only one whose --version names a Chromium or Chrome build
+# (Ubuntu's chromium-browser may be a snap shim); tests/chromium.py looks the same way. Missing:
+# Debian's package is installed when running as root with apt-get; otherwise the browser tests are
+# skipped (failed when CI=true). Never needs sudo: GitHub's Ubuntu images ship a Chromium.
 browser-deps:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    echo "installing Debian's chromium for the browser tests"; \
-	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
-	      || echo "could not install chromium: browser tests will be skipped (or fail when CI=true)"; \
-	  else echo "chromium missing and cannot be installed here: browser tests will be skipped (or fail when CI=true)"; fi; }
+	@found=""; \
+	for c in $${TRUSTEXP_CHROMIUM:-chromium chromium-browser}; do \
+	  p=$$(command -v "$$c" 2>/dev/null) || continue; \
+	  if "$$p" --version 2>/dev/null | grep -qE '^(Chromium|Google Chrome)\b.*[0-9]+\.[0-9]+'; then found=$$p; break; fi; \
+	done; \
+	if [ -n "$$found" ]; then echo "browser tests: $$found"; \
+	elif [ -n "$${TRUSTEXP_CHROMIUM:-}" ]; then \
+	  echo "TRUSTEXP_CHROMIUM=$$TRUSTEXP_CHROMIUM does not run as Chromium: browser tests will be skipped (or fail when CI=true)"; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	    || echo "could not install chromium: browser tests will be skipped (or fail when CI=true)"; \
+	else echo "no Chromium found (chromium, chromium-browser or TRUSTEXP_CHROMIUM) and not root to install it: browser tests will be skipped (or fail when CI=true)"; fi
 
 unit: install
 	$(BIN)/python -m pytest -q -m "not e2e and not browser"

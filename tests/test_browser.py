@@ -24,12 +24,13 @@ from urllib.parse import unquote, urlsplit
 
 import nbformat
 import pytest
+from chromium import ENV as CHROMIUM_ENV
+from chromium import find_chromium
 
 from trustexp.report.chapters import CHAPTERS
 
 ROOT = Path(__file__).resolve().parents[1]
 HTML = Path(os.environ.get("TRUSTEXP_BOOK_HTML", ROOT / "book" / "_build" / "html"))
-CHROMIUM = Path(os.environ.get("TRUSTEXP_CHROMIUM", "/usr/bin/chromium"))
 OUTPUT = Path(os.environ.get("TRUSTEXP_TEST_OUTPUT", ROOT / "book" / "_build" / "test-output"))
 CI = os.environ.get("CI", "").lower() == "true"
 LAUNCH_ARGS = [
@@ -116,8 +117,12 @@ def server():
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
     """Headless Debian Chromium driven by Playwright (no browser download)."""
-    if not CHROMIUM.is_file():
-        _unavailable(f"Chromium not found at {CHROMIUM} (Debian: apt-get install chromium)")
+    chromium, tried = find_chromium()
+    if chromium is None:
+        _unavailable(
+            f"no Chromium found ({tried}); Debian: apt-get install chromium, "
+            f"or set {CHROMIUM_ENV} to a Chromium or Chrome binary"
+        )
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
@@ -128,7 +133,7 @@ def browser(tmp_path_factory):
     with sync_playwright() as pw:
         context = pw.chromium.launch_persistent_context(
             str(home / "profile"),
-            executable_path=str(CHROMIUM),
+            executable_path=str(chromium),
             headless=True,
             args=LAUNCH_ARGS,
             env=env,

@@ -4,10 +4,19 @@ Runs every chapter of ``CHAPTERS`` on a small cohort in a fresh project root (th
 shared small book is the first run; the other seed runs three independent chapters) and compares the results stores, the glued values and the
 executed notebooks. Two runs in different folders must produce identical bytes, which is what lets
 ``make book`` reproduce the committed ``book/chapters`` exactly.
+
+Another machine may sum in another order: a run of the chapters that fit models with BLAS limited
+to one thread (``OPENBLAS_NUM_THREADS=1`` and friends; the shared run uses the default, one thread
+per core) must still give byte-identical executed notebooks, because chart specs carry rounded
+numbers and glued values are formatted.
 """
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
@@ -22,6 +31,9 @@ pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 # The other-seed run is limited to the first three chapters that read no other chapter's results:
 # enough to show that the seed reaches the results, at a fraction of a full run's time.
 OTHER_SEED = tuple([c for c in CHAPTERS if not c.deps][:3])
+# Chapters whose numbers come from BLAS-backed fits (OLS/ANCOVA, GLM, mixed models), cheap enough.
+BLAS_CHAPTERS = tuple(c for c in CHAPTERS if c.key in ("balance", "outflow", "wellbeing"))
+BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 def glued_values(nb: nbformat.NotebookNode) -> dict[str, str]:
@@ -78,6 +90,34 @@ def other_seed(tmp_path_factory, small_book_session):
     return run_state(root, chapters=OTHER_SEED)
 
 
+def blas_threads(env: dict[str, str]) -> list[int]:
+    """The BLAS thread counts numpy would use in a process with ``env`` (threadpoolctl)."""
+    code = "import json, numpy, threadpoolctl; print(json.dumps([i['num_threads'] for i in threadpoolctl.threadpool_info() if i['user_api'] == 'blas']))"
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    return json.loads(out.stdout)
+
+
+@pytest.fixture(scope="session")
+def single_thread_blas(tmp_path_factory):
+    """The BLAS chapters run again with one BLAS thread (kernels inherit the environment)."""
+    saved = {k: os.environ.get(k) for k in BLAS_THREADS}
+    os.environ.update(dict.fromkeys(BLAS_THREADS, "1"))
+    try:
+        assert blas_threads(dict(os.environ)) == [1]
+        root, _, _ = make_small_project(
+            tmp_path_factory.mktemp("blas-1-thread"), build=False, chapters=BLAS_CHAPTERS
+        )
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    return run_state(root, chapters=BLAS_CHAPTERS)
+
+
 def _first_difference(a: bytes, b: bytes) -> str:
     la, lb = a.decode().splitlines(), b.decode().splitlines()
     for i, (x, y) in enumerate(zip(la, lb, strict=False), start=1):
@@ -117,3 +157,14 @@ def test_another_seed_gives_other_results_and_glued_values(first, other_seed):
     assert {k for k in all_other} <= all_first.keys()
     all_first = {k: v for k, v in all_first.items() if k in all_other}
     assert all_first != all_other, "no glued value changed with a new seed"
+
+
+def test_blas_threading_changes_no_notebook_byte(first, single_thread_blas):
+    default = blas_threads(dict(os.environ))
+    if max(default, default=1) < 2:
+        pytest.skip(f"BLAS runs one thread here by default ({default}): nothing to compare")
+    for spec in BLAS_CHAPTERS:
+        data, other = first["notebooks"][spec.key], single_thread_blas["notebooks"][spec.key]
+        assert data == other, f"chapter {spec.key} differs at {_first_difference(data, other)}"
+    for key, frame in single_thread_blas["stores"].items():
+        pd.testing.assert_frame_equal(frame, first["stores"][key], check_exact=False, obj=key)

@@ -29,9 +29,28 @@ def _cmd_data(args: argparse.Namespace) -> int:
 def _cmd_validate(args: argparse.Namespace) -> int:
     from trustexp.data.load import validate_dir
 
-    summary = validate_dir(Path(args.folder))
+    summary = validate_dir(Path(args.folder), _decimal_setting(args.decimal))
     print(summary)
     return 0
+
+
+def _decimal_option(text: str) -> tuple[str | None, str]:
+    """``--decimal`` value: a mark, or ``TABLE=MARK``; returns (table or None, mark)."""
+    table, _, mark = text.rpartition("=")
+    if mark not in ("auto", ".", ","):
+        raise argparse.ArgumentTypeError(f"{text!r}: the mark must be auto, '.' or ','")
+    return (table or None), mark
+
+
+def _decimal_setting(values: list[tuple[str | None, str]] | None) -> str | dict[str, str]:
+    """One mark for every file, or a mark per table, from the ``--decimal`` options."""
+    if not values:
+        return "auto"
+    tables = {t: m for t, m in values if t is not None}
+    bare = [m for t, m in values if t is None]
+    if bare and (tables or len(bare) > 1):
+        raise TrustexpError("--decimal: give one mark for all files, or TABLE=MARK per table")
+    return bare[0] if bare else tables
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -109,6 +128,14 @@ def parser() -> argparse.ArgumentParser:
         nargs="?",
         default="data/raw",
         help="folder with population, participants, ... files",
+    )
+    sp.add_argument(
+        "--decimal",
+        type=_decimal_option,
+        action="append",
+        metavar="MARK|TABLE=MARK",
+        help="decimal mark of the CSV files: auto (default: told from each file's numbers), "
+        "'.' or ','; or per table, e.g. --decimal spending=, (repeatable)",
     )
     for name, text in (("run", "execute the chapter notebooks (cached, in parallel)"),
                        ("all", "data + run + build")):  # fmt: skip

@@ -26,11 +26,20 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+DecimalMark = Literal["auto", ".", ","]
+RawTable = Literal["population", "participants", "survey", "registry", "spending"]
+
+
 class DataSource(_Strict):
     """Where the cohort comes from."""
 
     source: Literal["synthetic", "raw"] = "synthetic"
     raw_dir: str = "data/raw"
+    decimal: DecimalMark | dict[RawTable, DecimalMark] = Field(
+        "auto",
+        description="decimal mark of the raw CSV files: 'auto' (told from each file's numbers), "
+        "'.' or ',' for every file, or a mark per table, e.g. {spending: ','}",
+    )
 
 
 class Cohort(_Strict):

@@ -9,11 +9,11 @@ from conftest import SPENDING, SPENDING_PARTICIPANTS, make_params, spending_outf
 
 from trustexp import fmt
 from trustexp.chapters import resources as show
-from trustexp.charts import group_label
 from trustexp.data import codebook
 from trustexp.data.synthetic import generate
 from trustexp.results import validate_results
 from trustexp.stats import resources as rs
+from trustexp.vocab import group_label
 
 
 def test_store_rows_pass_the_store_schema():

@@ -6,6 +6,12 @@ book serves itself (``book/_vendor``). The book's configuration drops the PNG fo
 so readers see the interactive chart and reviewers the image. Altair has no renderer that stores both
 and its own HTML loads Vega from a CDN, hence this small hand-written renderer. The element id is a
 hash of the spec, so re-executing a chapter produces identical bytes.
+
+The same bytes on another machine: every float of a spec is rounded to ``SIGNIFICANT_DIGITS``
+before it is serialised (``chart_spec``), so the last bits of a BLAS-backed fit, which vary with the
+CPU and the BLAS threading, never reach a notebook; and PNGs are drawn with ``PNG_FONT``, DejaVu
+Sans from the pinned matplotlib package renamed so that no installed system font can stand in for it
+(``font_directory``). Neither is offered by Altair or vl-convert, hence written here.
 """
 
 from __future__ import annotations
@@ -13,10 +19,16 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import math
+import os
+import tempfile
+from importlib.resources import files as package_files
+from pathlib import Path
 from typing import Any
 
 import altair as alt
 import vl_convert as vlc
+from fontTools.ttLib import TTFont
 from IPython.display import display
 
 from trustexp.vocab import GROUPS, group_label
@@ -29,9 +41,23 @@ GROUP_COLOURS = {
     "non_participants": "#7F7F7F",
     "participants": "#CC79A7",
 }
-FONT = "DejaVu Sans, Helvetica, Arial, sans-serif"
+# PNGs use PNG_FONT only (registered with vl-convert); browsers drawing the interactive chart do
+# not know it and take the next family they have.
+PNG_FONT = "trustexp Sans"
+FONT = f"{PNG_FONT}, DejaVu Sans, Helvetica, Arial, sans-serif"
+_FONT_FACES = (
+    "DejaVuSans.ttf",
+    "DejaVuSans-Bold.ttf",
+    "DejaVuSans-Oblique.ttf",
+    "DejaVuSans-BoldOblique.ttf",
+)
 THEME = "trustexp"
 PNG_SCALE = 1.0
+# Six significant digits, as printf's %g: the book shows at most four (a CI such as 12.34 pp), a
+# chart's axis resolves about three (a pixel in 500), and last-bit noise (~1e-16 relative) crosses
+# a rounding boundary of the sixth digit about once in 1e10 values. Whole digits are never dropped
+# (a count or an amount of 12,345,678.9 keeps 12345679).
+SIGNIFICANT_DIGITS = 6
 
 
 def group_scale(keys: tuple[str, ...] | list[str] | None = None):
@@ -68,15 +94,107 @@ def enable_theme() -> None:
     alt.theme.enable(THEME)
 
 
+def round_floats(value: Any, digits: int = SIGNIFICANT_DIGITS) -> Any:
+    """``value`` (JSON-like) with every float rounded to ``digits`` significant digits, or to a
+    whole number when it has more whole digits than that.
+
+    >>> round_floats({"a": [0.3215438302287378, 2, "x"], "b": 1234567.891})
+    {'a': [0.321544, 2, 'x'], 'b': 1234568.0}
+    """
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return value
+        whole = math.floor(math.log10(abs(value))) + 1 if value else 1
+        return float(f"{value:.{max(digits, whole)}g}")
+    if isinstance(value, dict):
+        return {k: round_floats(v, digits) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [round_floats(v, digits) for v in value]
+    return value
+
+
+def _rename(value: Any, names: dict[str, str]) -> Any:
+    if isinstance(value, str):
+        return names.get(value, value)
+    if isinstance(value, dict):
+        return {k: _rename(v, names) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_rename(v, names) for v in value]
+    return value
+
+
 def chart_spec(chart) -> dict[str, Any]:
-    """The Vega-Lite spec of a chart with the project theme applied."""
+    """The Vega-Lite spec of a chart with the project theme applied and its floats rounded.
+
+    Altair names each inline dataset after a hash of its unrounded values; the datasets are
+    renamed after their rounded values, so the name does not carry the last bits either.
+    """
     enable_theme()
-    return chart.to_dict()
+    spec = round_floats(chart.to_dict())
+    datasets = spec.get("datasets") or {}
+    names = {
+        old: "data-" + hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()[:32]
+        for old, values in datasets.items()
+    }
+    if not names:
+        return spec
+    spec = _rename(spec, names)  # the references to each dataset
+    spec["datasets"] = {names[old]: values for old, values in datasets.items()}
+    return spec
+
+
+def font_directory() -> Path:
+    """A folder holding DejaVu Sans from the pinned matplotlib package, renamed ``PNG_FONT``.
+
+    The family is renamed because a system may install its own DejaVu Sans (another build, other
+    glyph outlines) and vl-convert would prefer it; no system has a ``trustexp Sans``. The folder
+    is named after a hash of the sources, written once per machine, atomically per file.
+    """
+    source = package_files("matplotlib") / "mpl-data" / "fonts" / "ttf"
+    blobs = {name: (source / name).read_bytes() for name in _FONT_FACES}
+    digest = hashlib.sha256(PNG_FONT.encode())
+    for name in _FONT_FACES:
+        digest.update(blobs[name])
+    folder = Path(tempfile.gettempdir()) / f"trustexp-fonts-{digest.hexdigest()[:16]}"
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in _FONT_FACES:
+        target = folder / name.replace("DejaVuSans", "TrustexpSans")
+        if target.is_file():
+            continue
+        font = TTFont(source / name)
+        table = font["name"]
+        style = table.getDebugName(2) or "Regular"
+        for record in list(table.names):
+            if record.nameID in (1, 16):
+                record.string = PNG_FONT
+            elif record.nameID == 4:
+                record.string = PNG_FONT if style == "Book" else f"{PNG_FONT} {style}"
+            elif record.nameID == 6:
+                record.string = f"{PNG_FONT.replace(' ', '')}-{style}"
+        partial = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        font.save(partial)
+        os.replace(partial, target)
+    return folder
+
+
+_REGISTERED: list[Path] = []
+
+
+def register_png_font() -> Path:
+    """Register ``font_directory()`` with vl-convert once per process; return the folder."""
+    import vl_convert as vlc
+
+    if not _REGISTERED:
+        folder = font_directory()
+        vlc.register_font_directory(str(folder))
+        _REGISTERED.append(folder)
+    return _REGISTERED[0]
 
 
 def to_png(chart, scale: float = PNG_SCALE) -> bytes:
-    """Render a chart to PNG bytes with vl-convert (no browser, no network)."""
+    """Render a chart to PNG bytes with vl-convert and the project's font (no browser, no network)."""
 
+    register_png_font()
     return vlc.vegalite_to_png(json.dumps(chart_spec(chart)), scale=scale)
 
 

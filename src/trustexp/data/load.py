@@ -6,8 +6,17 @@ validated before anything is written; every problem becomes one line of ``Invali
 Row numbers are data rows: 1 = the first row under the header (spreadsheet row 2).
 
 Reading is the libraries' (pandas, pyarrow, pyreadstat); what is written here by hand is the
-detection of Dutch spreadsheet exports (encoding, ``;`` separator, decimal comma) and the
-per-cell parsing that names the offending rows, which no library reports in that form.
+detection of Dutch spreadsheet exports (encoding, separator, decimal mark) and the per-cell
+parsing that names the offending rows, which no library reports in that form.
+
+The decimal mark of a CSV file is never guessed from its separator: each number is read both
+ways (``read_numbers``), and a cell that reads only one way decides the file (``1234,5``,
+``76.0``, ``1.234.567``). A cell that reads both ways with different values (``1.250``: 1250 with a
+decimal comma, 1.25 with a decimal point) is resolved by the rest of the file; when nothing in
+the file decides, the file is refused, naming the cells, until ``data.decimal`` (or
+``trustexp validate --decimal``) says which mark it uses. pandas' ``read_csv(decimal=...,
+thousands=...)`` needs the mark known in advance and accepts misplaced thousands separators,
+so it cannot do this detection.
 """
 
 from __future__ import annotations
@@ -15,6 +24,8 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,12 +42,19 @@ from trustexp.data.cohort import (
     write_cohort,
 )
 from trustexp.data.schema import ROW_CONVENTION, schema_violations, validate_cohort, violation
-from trustexp.errors import InvalidData
+from trustexp.errors import InvalidData, InvalidParameters
 
 if TYPE_CHECKING:
     from trustexp.config import Params
 
 EXTENSIONS = (".csv", ".parquet", ".sav")
+DECIMAL_OPTIONS = ("auto", ".", ",")
+_MARK_NAMES = {".": "decimal point", ",": "decimal comma"}
+_OTHER = {".": ",", ",": "."}
+_REMEDY = (
+    "say which mark the file uses: data.decimal: {{{table}: ','}} (or '.') in the parameter set, "
+    "or trustexp validate --decimal {table}=, (or {table}=.)"
+)
 _SEPARATORS = (";", ",", "\t", "|")
 _DATE_FORMATS = ("%d-%m-%Y", "%d/%m/%Y", "%d.%m.%Y", "%Y/%m/%d", "%Y-%m", "%Y%m", "%m/%Y")
 
@@ -70,8 +88,8 @@ def _decode(data: bytes) -> str:
         return data.decode("cp1252")
 
 
-def read_csv_text(path: Path) -> tuple[pd.DataFrame, str]:
-    """Read a CSV file as text cells, detecting encoding and separator; return (frame, decimal)."""
+def read_csv_text(path: Path) -> pd.DataFrame:
+    """Read a CSV file as text cells, detecting encoding and separator (not the decimal mark)."""
     data = path.read_bytes()
     text = _decode(data)
     if not text.strip():
@@ -79,8 +97,7 @@ def read_csv_text(path: Path) -> tuple[pd.DataFrame, str]:
     header = text.lstrip().splitlines()[0]
     counts = {sep: header.count(sep) for sep in _SEPARATORS}
     sep = max(counts, key=lambda s: counts[s]) if any(counts.values()) else ","
-    decimal = "," if sep == ";" else "."
-    frame = pd.read_csv(
+    return pd.read_csv(
         io.StringIO(text),
         sep=sep,
         dtype=str,
@@ -89,14 +106,94 @@ def read_csv_text(path: Path) -> tuple[pd.DataFrame, str]:
         skip_blank_lines=True,
         skipinitialspace=True,
     )
-    return frame, decimal
 
 
-def _read_file(table: str, path: Path) -> tuple[pd.DataFrame, str, dict[str, dict]]:
+def _number_pattern(mark: str) -> re.Pattern[str]:
+    """A number written with decimal ``mark``, thousands grouped (in threes) by the other mark."""
+    m, g = re.escape(mark), re.escape(_OTHER[mark])
+    whole = rf"(?:[1-9]\d{{0,2}}(?:{g}\d{{3}})+|\d+)"
+    return re.compile(rf"[+-]?(?:{whole}(?:{m}\d*)?|{m}\d+)(?:[eE][+-]?\d+)?")
+
+
+_PATTERNS = {mark: _number_pattern(mark) for mark in _MARK_NAMES}
+
+
+def read_numbers(text: pd.Series, mark: str) -> pd.Series:
+    """The cells of ``text`` read as numbers with decimal ``mark``; NaN where they are not.
+
+    >>> read_numbers(pd.Series(["1.234,5", "76.0", "12"], dtype="string"), ",").tolist()
+    [1234.5, nan, 12.0]
+    """
+    text = text.astype("string")
+    ok = text.str.fullmatch(_PATTERNS[mark]).fillna(False).astype(bool)
+    plain = text.str.replace(_OTHER[mark], "", regex=False)
+    if mark == ",":
+        plain = plain.str.replace(",", ".", regex=False)
+    return pd.to_numeric(plain.where(ok), errors="coerce").astype("float64")
+
+
+def decimal_mark(
+    table: str, file: str, columns: dict[str, pd.Series], problems: list[str]
+) -> tuple[str, dict[str, pd.Series]]:
+    """Tell the decimal mark of one CSV file from the text of its numeric columns.
+
+    Returns the mark and, per column, the cells already reported (to be read as empty): the
+    cells of a file that mixes both marks, or those whose value depends on a mark nothing in the
+    file decides. Cells that read the same either way (``12``) decide nothing and need nothing.
+    """
+    only: dict[str, dict[str, pd.Series]] = {m: {} for m in _MARK_NAMES}
+    ambiguous: dict[str, pd.Series] = {}
+    for name, text in columns.items():
+        point, comma = read_numbers(text, "."), read_numbers(text, ",")
+        only["."][name] = point.notna() & comma.isna()
+        only[","][name] = comma.notna() & point.isna()
+        ambiguous[name] = point.notna() & comma.notna() & (point != comma)
+    seen = {m: [n for n, mask in only[m].items() if mask.any()] for m in _MARK_NAMES}
+    if seen["."] and seen[","]:
+        where = {
+            m: ", ".join(repr(n) for n in seen[m]) for m in _MARK_NAMES
+        }  # e.g. "'mental_health', 'self_reliance'"
+        for mark in _MARK_NAMES:
+            other = _OTHER[mark]
+            for name in seen[mark]:
+                mask = only[mark][name]
+                problems.append(
+                    violation(
+                        file,
+                        name,
+                        _rows_of(mask),
+                        f"written with a {_MARK_NAMES[mark]}, while column(s) {where[other]} of "
+                        f"this file use a {_MARK_NAMES[other]}; one file must use one decimal mark",
+                        columns[name][mask],
+                    )
+                )
+        return ".", {n: only["."][n] | only[","][n] for n in columns}
+    if seen["."] or seen[","]:
+        return ("." if seen["."] else ","), {}
+    for name, mask in ambiguous.items():
+        if mask.any():
+            first = columns[name][mask].iloc[0]
+            as_point = read_numbers(pd.Series([first]), ".").iloc[0]
+            as_comma = read_numbers(pd.Series([first]), ",").iloc[0]
+            problems.append(
+                violation(
+                    file,
+                    name,
+                    _rows_of(mask),
+                    f"cannot tell the decimal mark: {first!r} is {as_point:.15g} with a "
+                    f"decimal point and {as_comma:.15g} with a decimal comma, and no other "
+                    f"number in this file decides it; {_REMEDY.format(table=table)}",
+                    columns[name][mask],
+                )
+            )
+    return ".", ambiguous
+
+
+def _read_file(table: str, path: Path) -> tuple[pd.DataFrame, str | None, dict[str, dict]]:
+    """(frame, decimal mark or None when it is to be detected, SPSS value labels)."""
     ext = path.suffix.lower()
     if ext == ".csv":
-        frame, decimal = read_csv_text(path)
-        return frame, decimal, {}
+        return read_csv_text(path), None, {}
     if path.stat().st_size == 0:
         raise InvalidData(f"{path.name}: the file is empty (0 bytes)")
     if ext == ".parquet":
@@ -155,13 +252,6 @@ def _rows_of(mask: pd.Series) -> list[int]:
     return [int(i) + 1 for i in np.flatnonzero(mask.to_numpy(dtype=bool))]
 
 
-def _parse_number(s: pd.Series, decimal: str) -> pd.Series:
-    t = s
-    if decimal == ",":
-        t = t.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
-    return pd.to_numeric(t, errors="coerce")
-
-
 def _parse_dates(series: pd.Series) -> pd.Series:
     if pd.api.types.is_datetime64_any_dtype(series):
         return pd.to_datetime(series).astype("datetime64[ns]")
@@ -179,11 +269,17 @@ def _parse_column(
     table: str,
     name: str,
     raw: pd.Series,
-    decimal: str,
     labels: dict,
     file: str,
     problems: list[str],
+    mark: str = ".",
+    chosen: bool = False,
 ) -> pd.Series:
+    """Parse one column to its codebook type; append a violation per broken rule.
+
+    ``mark`` is the file's decimal mark; ``chosen`` says it was set by ``data.decimal`` (then a
+    number written with the other mark gets its own message) rather than told from the file.
+    """
     spec = codebook.column_spec(table, name)
     kind = spec["type"]
     if labels and kind in ("category", "bool"):
@@ -225,11 +321,27 @@ def _parse_column(
             )
         return mapped.astype("boolean")
     if kind in ("int", "float"):
-        num = _parse_number(text, decimal)
+        num = read_numbers(text, mark)
         bad = num.isna() & text.notna()
-        if bad.any():
+        other = _OTHER[mark]
+        wrong_mark = bad & read_numbers(text, other).notna() if chosen else bad & False
+        text_cells = bad & ~wrong_mark
+        if wrong_mark.any():
             problems.append(
-                violation(file, name, _rows_of(bad), "text in a numeric column", text[bad])
+                violation(
+                    file,
+                    name,
+                    _rows_of(wrong_mark),
+                    f"written with a {_MARK_NAMES[other]}, but data.decimal says this file "
+                    f"uses a {_MARK_NAMES[mark]}",
+                    text[wrong_mark],
+                )
+            )
+        if text_cells.any():
+            problems.append(
+                violation(
+                    file, name, _rows_of(text_cells), "text in a numeric column", text[text_cells]
+                )
             )
         if kind == "int":
             frac = num.notna() & (num != np.floor(num.fillna(0)))
@@ -272,11 +384,21 @@ def _to_canonical(table: str, parsed: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out, index=pd.RangeIndex(len(parsed)))
 
 
-def read_table(table: str, path: Path, problems: list[str]) -> pd.DataFrame | None:
-    """Read one raw file into canonical columns; append problems; None when unreadable."""
+def read_table(
+    table: str, path: Path, problems: list[str], decimal: str = "auto"
+) -> pd.DataFrame | None:
+    """Read one raw file into canonical columns; append problems; None when unreadable.
+
+    ``decimal``: the decimal mark of a CSV file, ``"."`` or ``","``, or ``"auto"`` to tell it from
+    the numbers (``decimal_mark``). Parquet and SPSS files store numbers, not text.
+    """
+    if decimal not in DECIMAL_OPTIONS:
+        raise InvalidParameters(
+            f"decimal must be one of {', '.join(DECIMAL_OPTIONS)}, not {decimal!r}"
+        )
     file = path.name
     try:
-        frame, decimal, labels = _read_file(table, path)
+        frame, mark, labels = _read_file(table, path)
     except InvalidData as err:
         problems.append(str(err))
         return None
@@ -297,6 +419,18 @@ def read_table(table: str, path: Path, problems: list[str]) -> pd.DataFrame | No
     renamed = _rename(table, frame, file, problems)
     names = codebook.aliases(table)
     value_labels = {names.get(str(c).strip().lower(), str(c)): v for c, v in labels.items()}
+    reported: dict[str, pd.Series] = {}  # cells reported by the detection, read as empty
+    chosen = mark is None and decimal != "auto"
+    if chosen:
+        mark = decimal
+    elif mark is None:
+        numeric = {
+            name: _text(renamed[name])
+            for name, spec in codebook.columns(table).items()
+            if spec["type"] in ("int", "float") and name in renamed
+        }
+        mark, masks = decimal_mark(table, file, numeric, problems)
+        reported = {name: numeric[name].mask(m) for name, m in masks.items()}
     parsed = {}
     for name, spec in codebook.columns(table).items():
         if name not in renamed:
@@ -312,7 +446,14 @@ def read_table(table: str, path: Path, problems: list[str]) -> pd.DataFrame | No
             parsed[name] = pd.Series(pd.NA, index=frame.index, dtype=object)
             continue
         parsed[name] = _parse_column(
-            table, name, renamed[name], decimal, value_labels.get(name, {}), file, problems
+            table,
+            name,
+            reported.get(name, renamed[name]),
+            value_labels.get(name, {}),
+            file,
+            problems,
+            mark,
+            chosen,
         )
     return _to_canonical(table, pd.DataFrame(parsed, index=frame.index))
 
@@ -328,8 +469,26 @@ def _fill_rater(cohort: Cohort, missing: bool) -> None:
     cohort.survey["rater_id"] = own.where(is_cons).astype("string")
 
 
-def load_raw(raw_dir: Path | str) -> Cohort:
-    """Read, map and validate the five raw files of ``raw_dir``; raise ``InvalidData`` on any problem."""
+def decimal_of(decimal: str | Mapping[str, str], table: str) -> str:
+    """The decimal option of one table: one mark for all, or a mark per table (else ``auto``)."""
+    if isinstance(decimal, Mapping):
+        unknown = set(decimal) - set(codebook.TABLES)
+        if unknown:
+            raise InvalidParameters(
+                f"decimal: unknown table(s) {', '.join(sorted(unknown))}; "
+                f"known: {', '.join(codebook.TABLES)}"
+            )
+        return decimal.get(table, "auto")
+    return decimal
+
+
+def load_raw(raw_dir: Path | str, decimal: str | Mapping[str, str] = "auto") -> Cohort:
+    """Read, map and validate the five raw files of ``raw_dir``; raise ``InvalidData`` on any problem.
+
+    ``decimal`` is the decimal mark of the CSV files: ``"auto"`` (told per file from its numbers;
+    an undecidable file is refused), ``"."`` or ``","`` for every file, or a mapping of table
+    to mark (tables not named: ``auto``).
+    """
     raw_dir = Path(raw_dir)
     if not raw_dir.is_dir():
         raise InvalidData(f"raw data folder not found: {raw_dir}")
@@ -337,7 +496,7 @@ def load_raw(raw_dir: Path | str) -> Cohort:
     frames: dict[str, pd.DataFrame] = {}
     rater_missing = False
     for table, path in paths.items():
-        frame = read_table(table, path, problems)
+        frame = read_table(table, path, problems, decimal_of(decimal, table))
         if frame is not None:
             frames[table] = frame
             if table == "survey" and frame["rater_id"].isna().all():
@@ -379,8 +538,7 @@ def _has_column(path: Path, table: str, name: str) -> bool:
     names = codebook.aliases(table)
     ext = path.suffix.lower()
     if ext == ".csv":
-        header, _ = read_csv_text(path)
-        cols = header.columns
+        cols = read_csv_text(path).columns
     elif ext == ".parquet":
         import pyarrow.parquet as pq
 
@@ -393,16 +551,17 @@ def _has_column(path: Path, table: str, name: str) -> bool:
     return any(names.get(str(c).strip().lower()) == name for c in cols)
 
 
-def validate_dir(path: Path | str) -> str:
+def validate_dir(path: Path | str, decimal: str | Mapping[str, str] = "auto") -> str:
     """Check a raw folder (``trustexp validate DIR``); return a one-paragraph summary or raise."""
-    cohort = load_raw(path)
+    cohort = load_raw(path, decimal)
     parts = [f"{t} {len(cohort.table(t)):,} rows" for t in codebook.TABLES]
     return f"{path}: all five tables are valid ({'; '.join(parts)})"
 
 
-def _raw_digest(raw_dir: Path) -> str:
+def _raw_digest(raw_dir: Path, decimal: str | Mapping[str, str] = "auto") -> str:
     paths, _ = find_table_files(raw_dir)
-    blob = {t: [p.name, sha256_file(p)] for t, p in sorted(paths.items())}
+    blob: dict[str, Any] = {t: [p.name, sha256_file(p)] for t, p in sorted(paths.items())}
+    blob["decimal"] = {t: decimal_of(decimal, t) for t in codebook.TABLES}  # other mark: other data
     return hashlib.sha256(json.dumps(blob, sort_keys=True).encode()).hexdigest()
 
 
@@ -440,7 +599,7 @@ def prepare(params: Params, root: Path | str = ".") -> Path:
         raise InvalidData(
             f"raw data folder not found: {raw_dir} (set data.raw_dir in the parameter set)"
         )
-    digest = _raw_digest(raw_dir)
+    digest = _raw_digest(raw_dir, params.data.decimal)
     if (
         manifest
         and manifest.get("raw_digest") == digest
@@ -448,7 +607,7 @@ def prepare(params: Params, root: Path | str = ".") -> Path:
         and _intact(dest, manifest)
     ):
         return dest
-    cohort = load_raw(raw_dir)
+    cohort = load_raw(raw_dir, params.data.decimal)
     cohort.meta = {
         "raw_digest": digest,
         "raw_dir": params.data.raw_dir,
@@ -457,4 +616,13 @@ def prepare(params: Params, root: Path | str = ".") -> Path:
     return write_cohort(cohort, dest)
 
 
-__all__ = ["load_raw", "validate_dir", "prepare", "read_table", "find_table_files"]
+__all__ = [
+    "load_raw",
+    "validate_dir",
+    "prepare",
+    "read_table",
+    "find_table_files",
+    "read_numbers",
+    "decimal_mark",
+    "decimal_of",
+]
