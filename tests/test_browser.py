@@ -119,28 +119,39 @@ def server():
 
 
 @pytest.fixture(scope="module")
-def browser(tmp_path_factory):
-    """Headless Debian Chromium driven by Playwright (no browser download)."""
+def playwright():
+    """One Playwright driver for the module (the sync API allows one at a time)."""
     if not CHROMIUM.is_file():
         _unavailable(f"Chromium not found at {CHROMIUM} (Debian: apt-get install chromium)")
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
         _unavailable("Playwright for Python is not installed (pip install playwright)")
+    with sync_playwright() as pw:
+        yield pw
+
+
+def _context(pw, tmp_path_factory, viewport: tuple[int, int]):
+    """Headless Debian Chromium (no browser download) with its own profile, one viewport."""
     home = tmp_path_factory.mktemp("chromium-home")
     env = {**os.environ, "HOME": str(home), "XDG_CONFIG_HOME": str(home / "config")}
     env["XDG_CACHE_HOME"] = str(home / "cache")
-    with sync_playwright() as pw:
-        context = pw.chromium.launch_persistent_context(
-            str(home / "profile"),
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=LAUNCH_ARGS,
-            env=env,
-            viewport={"width": 1280, "height": 900},
-        )
-        yield context
-        context.close()
+    context = pw.chromium.launch_persistent_context(
+        str(home / "profile"),
+        executable_path=str(CHROMIUM),
+        headless=True,
+        args=LAUNCH_ARGS,
+        env=env,
+        viewport={"width": viewport[0], "height": viewport[1]},
+    )
+    yield context
+    context.close()
+
+
+@pytest.fixture(scope="module")
+def browser(playwright, tmp_path_factory):
+    """The desktop browser (1280 x 900)."""
+    yield from _context(playwright, tmp_path_factory, (1280, 900))
 
 
 @pytest.fixture(scope="module")
@@ -386,21 +397,29 @@ def source_keys():
     return browser_checks.source_keys(ROOT)
 
 
+@pytest.fixture(scope="module")
+def phone(playwright, tmp_path_factory):
+    """A second browser with a phone's viewport (390 x 844)."""
+    yield from _context(playwright, tmp_path_factory, (390, 844))
+
+
+@pytest.mark.parametrize("width", ["desktop", "phone"])
 @pytest.mark.parametrize("path", PAGES or ["(no built book)"])
 def test_page_has_no_serious_accessibility_violation_and_every_source_resolves(
-    path, server, browser, axe, source_keys
+    path, width, server, request, axe, source_keys
 ):
     """axe-core (served from the installed package, not a CDN) outside the charts; source keys."""
     if not PAGES:
         _unavailable(f"no built book at {HTML}: run `make book` first")
-    page, visit = _open(browser, server, path)
+    context = request.getfixturevalue("browser" if width == "desktop" else "phone")
+    page, visit = _open(context, server, path)
     page.goto(f"http://127.0.0.1:{server.server_address[1]}/{path}", wait_until="load")
     page.wait_for_load_state("networkidle")
     violations = browser_checks.axe_violations(page, axe, exclude=CHART_PARTS)
     unresolved = browser_checks.unresolved_sources(page, HTML, source_keys)
     _close(page, visit, server)
     blocking = [v for v in violations if v["impact"] in BLOCKING]
-    assert not blocking, f"{path}: " + "; ".join(
+    assert not blocking, f"{path} ({width}): " + "; ".join(
         f"{v['rule']} ({v['impact']}, {v['nodes']}x, e.g. {v['target']}): {v['help']}"
         for v in blocking
     )

@@ -96,7 +96,7 @@ def _tree_digest(paths: list[Path]) -> str:
     for base in paths:
         files = [base] if base.is_file() else sorted(p for p in base.rglob("*") if p.is_file())
         for f in files:
-            if "_build" in f.parts:
+            if "_build" in f.parts or "__pycache__" in f.parts:
                 continue
             h.update(str(f.relative_to(base.parent)).encode())
             h.update(f.read_bytes())
