@@ -6,10 +6,11 @@ BIN := $(VENV)/bin
 PARAMS ?= params/oss.yml
 STAMP := $(VENV)/.installed
 
-.PHONY: help install data run book test lint format unit browser-deps clean bench
+.PHONY: help install data run book pdf test lint format unit browser-deps clean bench
 
 help:
-	@echo "make book   - install, make the data, execute the chapters, build the HTML (PARAMS=$(PARAMS))"
+	@echo "make book   - install, make the data, execute the chapters, build the HTML and the PDF (PARAMS=$(PARAMS))"
+	@echo "make pdf    - the same, then print where the PDF of the whole book is"
 	@echo "make test   - install, lint, build the default book, run the test suite, check committed chapters"
 	@echo "make clean  - remove generated data, results, caches and the built book"
 
@@ -32,14 +33,21 @@ run: data
 book: run
 	@$(BIN)/trustexp build --params $(PARAMS)
 
+# The PDF of the whole book is made by `trustexp build` (needs Chromium: `make browser-deps`).
+pdf: browser-deps book
+	@$(BIN)/python -c "import sys; from pathlib import Path; from trustexp.config import load_params; \
+	from trustexp.report.build import html_dir; from trustexp.report.pdf import PDF_NAME; \
+	p = html_dir(load_params('$(PARAMS)').name, Path('.').resolve()) / PDF_NAME; \
+	print(f'the book as one PDF: {p}') if p.is_file() else sys.exit(f'no PDF at {p}: is Chromium installed?')"
+
 lint: install
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks book/_ext
+	$(BIN)/ruff format --check src tests benchmarks book/_ext
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/actionlint -shellcheck= -pyflakes= .github/workflows/*.yml
 
 format: install
-	$(BIN)/ruff format src tests benchmarks
+	$(BIN)/ruff format src tests benchmarks book/_ext
 
 # Headless Chromium for the browser tests, found as $$TRUSTEXP_CHROMIUM (when set: only it), else
 # chromium or chromium-browser, counting only one whose --version names a Chromium or Chrome build

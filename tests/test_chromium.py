@@ -12,7 +12,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from chromium import find_chromium
+from trustexp.report.browser import find_chromium
 
 ROOT = Path(__file__).resolve().parents[1]
 REAL = "#!/bin/sh\necho 'Chromium 142.0.7444.59 built on Ubuntu 24.04'\n"

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from trustexp.errors import TrustexpError
 from trustexp.report.chapters import CHAPTERS, ChapterSpec
+from trustexp.report.pdf import PDF_NAME, make_pdf
 
 DEFAULT_SET = "oss"
 APPENDIX = ("methods", "generated/codebook", "generated/provenance", "glossary", "references")
@@ -36,16 +37,28 @@ class BuildFailed(TrustexpError):
 
 
 def render_toc(chapters: tuple[ChapterSpec, ...] = CHAPTERS) -> str:
-    """The ``_toc.yml`` text for the chapter list (kept equal to the committed file by a test)."""
+    """The ``_toc.yml`` text for the chapter list (kept equal to the committed file by a test).
+
+    The summaries (notebooks ``00_*``) form an unnumbered part; the report's chapters are
+    numbered (``numbered: true``: chapter 1 is ``01_design``, figures and tables are numbered
+    per chapter); the appendix is not numbered. An empty part is left out.
+    """
+    summaries = [c for c in chapters if Path(c.notebook).stem.startswith("00_")]
+    report = [c for c in chapters if c not in summaries]
     lines = [
         "# Generated from trustexp.report.chapters.CHAPTERS by `trustexp toc`; do not edit by hand.",
         "format: jb-book",
         "root: intro",
         "parts:",
-        "  - caption: Report",
-        "    chapters:",
     ]
-    lines += [f"      - file: chapters/{Path(c.notebook).stem}" for c in chapters]
+    for caption, part, numbered in (("Summary", summaries, False), ("Report", report, True)):
+        if not part:
+            continue
+        lines.append(f"  - caption: {caption}")
+        if numbered:
+            lines.append("    numbered: true")
+        lines.append("    chapters:")
+        lines += [f"      - file: chapters/{Path(c.notebook).stem}" for c in part]
     lines += ["  - caption: Appendix", "    chapters:"]
     for page in APPENDIX:
         lines.append(f"      - file: {page}")
@@ -83,7 +96,7 @@ def _tree_digest(paths: list[Path]) -> str:
     for base in paths:
         files = [base] if base.is_file() else sorted(p for p in base.rglob("*") if p.is_file())
         for f in files:
-            if "_build" in f.parts:
+            if "_build" in f.parts or "__pycache__" in f.parts:
                 continue
             h.update(str(f.relative_to(base.parent)).encode())
             h.update(f.read_bytes())
@@ -126,6 +139,10 @@ def build_book(
     if not force and out.joinpath("index.html").is_file() and stamp.is_file():
         if stamp.read_text() == key:
             log(f"  book unchanged: {out / 'index.html'}")
+            if not (out / PDF_NAME).is_file():
+                make_pdf(
+                    src, root / "_config.yml", toc, out, out.parent / f".pdf-{params.name}", log
+                )
             return out
 
     tmp = root / "book" / "_build" / f".staging-{params.name}"
@@ -144,6 +161,7 @@ def build_book(
         problems = [ln for ln in lines if "WARNING" in ln or "ERROR" in ln or "Error" in ln]
         tail = "\n".join((problems or lines)[-30:])
         raise BuildFailed(f"jupyter-book build failed; the previous book is left in place.\n{tail}")
+    make_pdf(src, root / "_config.yml", toc, built, tmp / "pdf", log)
     out.parent.mkdir(parents=True, exist_ok=True)
     old = out.parent / f".{out.name}.old"
     if old.exists():

@@ -1,0 +1,182 @@
+"""What a reader of the HTML book gets on every page besides the text.
+
+- The page language: ``<html lang>`` from the page's metadata (front matter ``language: nl`` or
+  the notebook's top-level metadata ``"language": "nl"``), else from ``trustexp_page_languages``
+  in _config.yml (page name to language), else the book's ``language``.
+- Citation metadata: ``citation_*`` meta tags (title, book title, authors, date, language, PDF)
+  read from the project's ``CITATION.cff``, so the book and the repository cite the same way.
+- Download buttons: the executed notebook of a chapter (.ipynb, Jupyter Book's own button) and
+  the whole book as one PDF instead of the browser's "print this page".
+- Wide tables made deliberately scrollable: each table of ``Chapter.table`` (class
+  ``trustexp-table``) is wrapped in a scroll region that fits the text column, can be reached
+  and scrolled with the keyboard (``tabindex="0"``) and is named after the table's caption
+  (``role="region"``); the CSS keeps its first column in view while it scrolls.
+- Two accessibility repairs of the theme's HTML that axe-core reports as serious or critical:
+  the sidebar's expand/collapse toggles get an accessible name (``summary-name``), and the
+  References list marks its entries as list items (``aria-required-children``; docutils uses
+  the deprecated ``doc-biblioentry`` role).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import yaml
+from docutils import nodes
+from sphinx.transforms import SphinxTransform
+
+if TYPE_CHECKING:
+    from sphinx.application import Sphinx
+
+PDF_NAME = "trustexp-book.pdf"  # trustexp.report.pdf.PDF_NAME (the build writes it there)
+TOGGLE_NAME = "Show or hide the sections of this chapter"
+_BARE_SUMMARY = re.compile(r'<summary>(?=\s*<span class="toctree-toggle")')
+
+
+_TABLE = re.compile(r'<table\b[^>]*class="[^"]*\btrustexp-table\b[^"]*"[^>]*>.*?</table>', re.S)
+_CAPTION = re.compile(r"<caption>(.*?)</caption>", re.S)
+
+
+def wrap_tables(markup: str) -> str:
+    """Wrap each ``trustexp-table`` in a named, keyboard-scrollable region (once)."""
+
+    def wrap(m: re.Match) -> str:
+        caption = _CAPTION.search(m.group(0))
+        text = html.unescape(re.sub(r"<[^>]+>", "", caption.group(1))).strip() if caption else ""
+        label = html.escape(text or "Table", quote=True)
+        return (
+            f'<div class="trustexp-table-wrap" role="region" tabindex="0" aria-label="{label}">'
+            f"{m.group(0)}</div>"
+        )
+
+    if "trustexp-table-wrap" in markup:
+        return markup
+    return _TABLE.sub(wrap, markup)
+
+
+class ScrollableTables(SphinxTransform):
+    """Apply ``wrap_tables`` to the HTML outputs of the chapters."""
+
+    default_priority = 800
+
+    def apply(self, **kwargs) -> None:
+        for raw in self.document.findall(nodes.raw):
+            if "html" in raw.get("format", "").split() and "trustexp-table" in raw.astext():
+                wrapped = wrap_tables(raw.astext())
+                raw.replace(raw.children[0], nodes.Text(wrapped))
+
+
+def citation_file(srcdir: Path, configured: str = "") -> Path | None:
+    """``CITATION.cff``: the configured path, else the first one in or above the book folder,
+    else the project's (two folders above this extension, which lives in ``book/_ext``)."""
+    if configured:
+        path = Path(configured)
+        return path if path.is_file() else None
+    for folder in [*[srcdir, *srcdir.parents][:6], Path(__file__).resolve().parents[2]]:
+        if (folder / "CITATION.cff").is_file():
+            return folder / "CITATION.cff"
+    return None
+
+
+def citation_meta(
+    cff: dict, title: str, book_title: str, language: str, pdf_url: str, year: str = ""
+) -> list[str]:
+    """The ``citation_*`` meta tags (Highwire Press names) of one page.
+
+    The date is the ``date-released`` of the citation file, else ``year`` (the book's copyright).
+    """
+    tags = [("citation_title", title)]
+    if title != book_title:
+        tags.append(("citation_inbook_title", book_title))
+    for author in cff.get("authors", []):
+        name = author.get("name") or " ".join(
+            p for p in (author.get("given-names"), author.get("family-names")) if p
+        )
+        if name:
+            tags.append(("citation_author", name))
+    date = str(cff.get("date-released") or year or "")
+    if date:
+        tags.append(("citation_publication_date", date.replace("-", "/")))
+    tags.append(("citation_language", language))
+    tags.append(("citation_pdf_url", pdf_url))
+    return [
+        f'<meta name="{name}" content="{html.escape(str(value), quote=True)}" />'
+        for name, value in tags
+    ]
+
+
+def page_language(app: Sphinx, pagename: str) -> str:
+    """The language of a page: its metadata, the configured map, or the book's language."""
+    meta = app.env.metadata.get(pagename, {}) if app.env else {}
+    return str(
+        meta.get("language")
+        or app.config.trustexp_page_languages.get(pagename)
+        or app.config.language
+        or "en"
+    )
+
+
+def _name_toggles(generate):
+    """Wrap the theme's sidebar generator: its bare ``<summary>`` toggles get a name."""
+
+    def wrapped(*args, **kwargs):
+        out = generate(*args, **kwargs)
+        if kwargs.get("kind", args[0] if args else "") != "sidebar":
+            return out
+        return _BARE_SUMMARY.sub(f'<summary aria-label="{TOGGLE_NAME}">', str(out))
+
+    return wrapped
+
+
+def _download_buttons(context: dict) -> None:
+    """The book's PDF in place of the browser's print-this-page button."""
+    pdf = {
+        "type": "link",
+        "url": context["pathto"](PDF_NAME, 1),
+        "text": "book .pdf",
+        "tooltip": "Download the whole book as one PDF",
+        "icon": "fas fa-file-pdf",
+        "label": "download-book-pdf-button",
+    }
+    for group in context.get("header_buttons", []):
+        if group.get("label") == "download-buttons":
+            buttons = [b for b in group["buttons"] if b.get("label") != "download-pdf-button"]
+            group["buttons"] = [*buttons, pdf]
+
+
+def on_page(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
+    """Language, citation tags, buttons and accessibility repairs of one page."""
+    language = page_language(app, pagename)
+    context["language"] = language
+    cff_path = citation_file(Path(app.srcdir), app.config.trustexp_citation_file)
+    if cff_path is not None:
+        cff = yaml.safe_load(cff_path.read_text(encoding="utf-8"))
+        book_title = app.config.html_title or app.config.project
+        title = (
+            book_title
+            if pagename == app.config.root_doc
+            else re.sub(r"<[^>]+>", "", html.unescape(context.get("title") or book_title))
+        )
+        year = re.search(r"\d{4}", str(app.config.copyright or ""))
+        tags = citation_meta(
+            cff, title, book_title, language, context["pathto"](PDF_NAME, 1),
+            year.group(0) if year else "",
+        )  # fmt: skip
+        context["metatags"] = context.get("metatags", "") + "\n" + "\n".join(tags)
+    _download_buttons(context)
+    if "generate_toctree_html" in context:
+        context["generate_toctree_html"] = _name_toggles(context["generate_toctree_html"])
+    if "body" in context:
+        context["body"] = context["body"].replace('role="doc-biblioentry"', 'role="listitem"')
+
+
+def setup(app: Sphinx) -> dict:
+    """Register the settings and the page hook (after the book theme's own, priority 501)."""
+    app.add_config_value("trustexp_page_languages", {}, "html")
+    app.add_config_value("trustexp_citation_file", "", "html")
+    app.add_transform(ScrollableTables)
+    app.connect("html-page-context", on_page, priority=600)
+    return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
