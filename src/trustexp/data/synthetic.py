@@ -634,3 +634,14 @@ def write_synthetic(params: Params, folder: Path | str) -> Path:
             write_frame(cohort.table(table), tmp / f"{table}.parquet")
         write_manifest(tmp, {"source": cohort.source, "seed": cohort.seed, **cohort.meta})
     return folder
+
+
+def full_time_probability(
+    truth: Truth,
+    cov: dict[str, np.ndarray],
+    shift: np.ndarray | float,
+    education: np.ndarray | None = None,
+) -> np.ndarray:
+    """P(exit to full-time work within the horizon) per person for a given shift (clipped as
+    the generator clips it). The difference between two shifts is a person's true effect."""
+    return _outflow_probabilities(truth, cov, shift, 0.0, education)[0]
