@@ -23,7 +23,10 @@ def test_estimate_primary_rows_truths_and_units() -> None:
     out = S.estimate_primary(p)
     keys = set(zip(out["outcome"], out["contrast"], out["method"], out["inference"], strict=True))
     assert set(S.PRIMARY) <= keys
-    arm = out[(out["method"] == "difference (unadjusted)") & (out["contrast"] == "eigen_regie vs regulier")]
+    arm = out[
+        (out["method"] == "difference (unadjusted)")
+        & (out["contrast"] == "eigen_regie vs regulier")
+    ]
     assert arm["truth"].unique().tolist() == pytest.approx([5.0])
     assert set(arm["inference"]) == {"HC1", "CR1", "CR2", "WCR", "Newcombe"}
     # same point estimate whatever the inference; CR2 and WCR intervals are not the HC1 one
@@ -54,10 +57,14 @@ def test_estimate_primary_matches_the_chapter_estimators_on_the_generated_cohort
     rows = cr.arm_contrasts(frame.assign(outflow_full=frame["outflow_full"].astype(float)),
                             "outflow_full", adjust=True, inference="CR2").set_index("contrast")  # fmt: skip
     key = ("outflow_full", "eigen_regie vs regulier", "difference (covariate-adjusted)", "CR2")
-    assert out.loc[key, "estimate"] == pytest.approx(rows.loc["eigen_regie vs regulier", "estimate"])
+    assert out.loc[key, "estimate"] == pytest.approx(
+        rows.loc["eigen_regie vs regulier", "estimate"]
+    )
     assert out.loc[key, "ci_high"] == pytest.approx(rows.loc["eigen_regie vs regulier", "ci_high"])
     paired = paired_wave(long_outcome(c.survey, c.participants, "wellbeing"), 2)
-    paired = paired.merge(c.participants[["person_id", "consultant_id"]].astype(str), on="person_id")
+    paired = paired.merge(
+        c.participants[["person_id", "consultant_id"]].astype(str), on="person_id"
+    )
     anc = cr.arm_contrasts(paired, "y", baseline="y0", scale="points").set_index("contrast")
     key = ("wellbeing", "intensief vs regulier", "ANCOVA (baseline score)", "CR2")
     assert out.loc[key, "estimate"] == pytest.approx(anc.loc["intensief vs regulier", "estimate"])
@@ -69,14 +76,16 @@ def test_run_simulation_is_seeded_and_independent_of_workers() -> None:
     parallel = S.run_simulation(p, 2, truths=("default", "null"), workers=2, primary_only=True)
     pd.testing.assert_frame_equal(serial, parallel)
     assert set(serial["truth_name"]) == {"default", "null"} and serial["replicate"].max() == 1
-    assert len(S.primary_rows(serial)) == len(serial)
+    assert len(S.primary_rows(serial)) == len(S.PRIMARY) * 2 * 2  # 2 truths x 2 cohorts
 
 
 def test_coverage_test_matches_scipy_binomtest_and_wilson() -> None:
     from statsmodels.stats.proportion import proportion_confint
 
     out = ss.coverage_test(181, 200)
-    assert out["p_binomial"] == pytest.approx(stats.binomtest(181, 200, 0.95, alternative="less").pvalue)
+    assert out["p_binomial"] == pytest.approx(
+        stats.binomtest(181, 200, 0.95, alternative="less").pvalue
+    )
     assert (out["coverage_mc_low"], out["coverage_mc_high"]) == pytest.approx(
         proportion_confint(181, 200, method="wilson"))  # fmt: skip
 

@@ -49,12 +49,15 @@ def test_returns_change_only_the_registry_and_bring_people_back_on_benefit() -> 
     for table in ("population", "participants", "survey", "spending"):
         pd.testing.assert_frame_equal(off.table(table), on.table(table))
     pd.testing.assert_frame_equal(
-        outflow_flags(off.population, off.registry, 24), outflow_flags(on.population, on.registry, 24)
+        outflow_flags(off.population, off.registry, 24),
+        outflow_flags(on.population, on.registry, 24),
     )
     diff = off.registry["on_benefit"].to_numpy() != on.registry["on_benefit"].to_numpy()
     assert diff.any() and not off.registry.loc[diff, "on_benefit"].any()  # only off -> on
     returned = set(on.registry.loc[diff, "person_id"])
-    reasons = on.registry[on.registry["person_id"].isin(returned) & on.registry["exit_reason"].notna()]
+    reasons = on.registry[
+        on.registry["person_id"].isin(returned) & on.registry["exit_reason"].notna()
+    ]
     assert set(reasons["exit_reason"].astype(str)) <= {"work_full", "work_part"}
 
 
@@ -85,7 +88,9 @@ def _tiny_registry() -> tuple[pd.DataFrame, pd.DataFrame]:
             on = k < exit_k or (back is not None and k >= back)
             rows.append((pid, m, on, reason if k == exit_k else None))
     reg = pd.DataFrame(rows, columns=["person_id", "month", "on_benefit", "exit_reason"])
-    reg["exit_reason"] = pd.Categorical(reg["exit_reason"], categories=["work_full", "work_part", "other"])
+    reg["exit_reason"] = pd.Categorical(
+        reg["exit_reason"], categories=["work_full", "work_part", "other"]
+    )
     pop = pd.DataFrame({"person_id": list(plan), "index_date": pd.Timestamp("2020-01-15")})
     return pop, reg
 
@@ -109,9 +114,10 @@ def test_durable_flags_on_a_synthetic_cohort_pandas_equals_duckdb(tmp_path) -> N
     a = durable_exit_flags(cohort.population, cohort.registry, 24, 12)
     b = durable_exit_flags_sql(str(path), cohort.population, 24, 12)
     pd.testing.assert_frame_equal(a, b)
-    assert a["outflow_durable"].fillna(False).sum() < outflow_flags(
-        cohort.population, cohort.registry, 24
-    )["outflow_any"].sum()
+    assert (
+        a["outflow_durable"].fillna(False).sum()
+        < outflow_flags(cohort.population, cohort.registry, 24)["outflow_any"].sum()
+    )
 
 
 def test_named_truths_load_and_bad_files_are_refused(tmp_path) -> None:
@@ -120,7 +126,10 @@ def test_named_truths_load_and_bad_files_are_refused(tmp_path) -> None:
     null = load_truth(params, "null")
     assert null.participation.outflow_full == 0 and null.arm_effect.eigen_regie.wellbeing == 0
     arm = load_truth(params, "arm_effect")
-    assert arm.arm_effect.eigen_regie.outflow_full == 0.15 and arm.arm_effect.intensief.wellbeing == 0.6
+    assert (
+        arm.arm_effect.eigen_regie.outflow_full == 0.15
+        and arm.arm_effect.intensief.wellbeing == 0.6
+    )
     assert load_truth(params, "default") == params.truth
     (tmp_path / "bad.yml").write_text("description: a bad truth\ntruth:\n  partcipation: {}\n")
     with pytest.raises(InvalidParameters, match="partcipation"):

@@ -136,4 +136,6 @@ def test_motivation_effect_and_returns_to_benefit_are_recovered() -> None:
         se = v.std(ddof=1) / np.sqrt(len(v))
         # motivation is recorded rounded to 1-5, which attenuates the latent shift a little
         tol = 3 * se + (0.08 if key.startswith("motivation") else 0.0)
-        assert abs(v.mean() - value) < tol, f"{key}: mean {v.mean():.3f}, truth {value}, se {se:.3f}"
+        assert abs(v.mean() - value) < tol, (
+            f"{key}: mean {v.mean():.3f}, truth {value}, se {se:.3f}"
+        )
