@@ -308,10 +308,3 @@ def load_truth(params: Params, name: str, folder: Path | str = TRUTHS_DIR) -> Tr
         raise InvalidParameters(_describe(err, str(path))) from None
     except yaml.YAMLError as err:
         raise InvalidParameters(f"named truth {path} is not valid YAML: {err}") from None
-
-
-def with_truth(params: Params, truth: Truth) -> Params:
-    """``params`` with its truth replaced (validated)."""
-    raw = params.model_dump(mode="json")
-    raw["truth"] = truth.model_dump(mode="json")
-    return params_from_dict(raw, "<with_truth>")
