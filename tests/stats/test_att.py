@@ -116,3 +116,23 @@ def test_att_contrasts_names_and_units() -> None:
     assert len(out) == 12 and set(out["method"]) == set(at.METHODS.values())
     assert set(out["contrast"]) == set(at.CONTRASTS) and set(out["scale"]) == {"pp"}
     assert out["estimate"].abs().max() < 30  # percentage points, not shares
+
+
+def test_logit_converges_under_quasi_separation_in_a_resample() -> None:
+    # a rare dummy whose few members never have the outcome: the coefficient runs off to -inf
+    # while the fitted probabilities settle; the fit must converge (deviance criterion)
+    rng = np.random.default_rng(4)
+    n = 500
+    rare = (np.arange(n) < 8).astype(float)
+    x = rng.normal(size=n)
+    y = np.where(rare == 1, 0.0, (rng.random(n) < 0.3).astype(float))
+    X = np.column_stack([np.ones(n), x, rare])
+    beta = at.logit_fit(X, y)
+    assert beta[2] < -8 and np.all(np.isfinite(beta))
+    p = 1 / (1 + np.exp(-(X @ beta)))
+    assert p[:8].max() < 1e-3
+    # the other coefficients equal statsmodels' fit without the separated people
+    ref = sm.Logit(y[8:], X[8:, :2]).fit(disp=0).params
+    np.testing.assert_allclose(beta[:2], ref, atol=1e-3)
+    f = np.random.default_rng(0).multinomial(n, np.full(n, 1 / n), 20).astype(float)
+    assert np.isfinite(at.logit_fit(X, y, f)).all()

@@ -71,7 +71,10 @@ def logit_fit(
     """Logit coefficients by Newton-Raphson, for one weight vector or a batch of them.
 
     ``weights``: None, (n,) or (B, n) frequency weights (bootstrap counts); returns (k,) or
-    (B, k). Raises ``FloatingPointError`` when Newton does not converge (e.g. separation).
+    (B, k). Converged when the deviance changes by less than 1e-10 relative (as R's ``glm``),
+    so a covariate that separates the outcome in a resample (a coefficient running off to
+    infinity while the fitted probabilities settle) still converges. A single fit that does not
+    converge raises ``FloatingPointError``; in a batch its row is NaN.
 
     >>> X = np.column_stack([np.ones(6), [0, 1, 2, 3, 4, 5.0]])
     >>> logit_fit(X, np.array([0, 0, 1, 0, 1, 1.0])).round(3).tolist()
@@ -85,16 +88,28 @@ def logit_fit(
     beta = np.zeros((n_b, k))
     ybar = np.clip((w * y).sum(1) / w.sum(1), 1e-6, 1 - 1e-6)
     beta[:, 0] = np.log(ybar / (1 - ybar))
+
+    def deviance(b: np.ndarray) -> np.ndarray:
+        eta = b @ X.T
+        return 2 * (w * (np.logaddexp(0, eta) - y * eta)).sum(1)
+
+    dev = deviance(beta)
+    done = np.zeros(n_b, bool)
+    ridge = 1e-10 * np.eye(k)
     for _ in range(max_iter):
         p = expit(beta @ X.T)
         grad = (w * (y - p)) @ X
-        hess = (X.T[None, :, :] * (w * p * (1 - p))[:, None, :]) @ X
+        hess = (X.T[None, :, :] * (w * p * (1 - p))[:, None, :]) @ X + ridge
         step = np.linalg.solve(hess, grad[..., None])[..., 0]
-        beta = beta + step
-        if np.max(np.abs(step)) < 1e-9:
+        beta = np.where(done[:, None], beta, beta + step)
+        new = deviance(beta)
+        done |= np.abs(new - dev) < 1e-10 * (np.abs(new) + 0.1)
+        dev = new
+        if done.all():
             break
-    else:
-        raise FloatingPointError("logit did not converge (separation?)")
+    if single and not done[0]:
+        raise FloatingPointError("logit did not converge")
+    beta[~done] = np.nan
     return beta[0] if single else beta
 
 
@@ -216,12 +231,17 @@ def att(
             b_b = _fit_outcome(X, y, d, outcome_model, f)
             for k, v in _estimates(y, d, X, g_b, b_b, outcome_model, f).items():
                 draws[k].append(v)
+        failed = 0
         for key, est in point.items():
             v = np.concatenate(draws[key])
+            failed = max(failed, int((~np.isfinite(v)).sum()))
+            v = v[np.isfinite(v)]
             rows.append({"estimator": key, "estimate": est, "se": float(v.std(ddof=1)),
                          "ci_low": float(np.quantile(v, alpha / 2)),
                          "ci_high": float(np.quantile(v, 1 - alpha / 2))})  # fmt: skip
         label = f"bootstrap ({n_bootstrap} resamples, percentile)"
+        if failed:
+            label += f"; {failed} resamples without a converged fit left out"
     else:
         raise ValueError(f"unknown inference {inference!r}; allowed: analytic, bootstrap")
     out = pd.DataFrame(rows)
