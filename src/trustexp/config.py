@@ -14,12 +14,14 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from trustexp.data.truth import Truth
+from trustexp.data.truth import OUTCOME_KEYS, Truth
 from trustexp.errors import InvalidParameters
 
 DEFAULT_PARAMS = Path("params/oss.yml")
+TRUTHS_DIR = Path("params/truths")
+"""Named truths for the simulation and other-truth tests, one YAML file each (``<name>.yml``)."""
 
 
 class _Strict(BaseModel):
@@ -55,6 +57,143 @@ class Cohort(_Strict):
     national_months: int = Field(60, ge=12, le=240)
 
 
+ARM_CONTRASTS = ("eigen_regie vs regulier", "intensief vs regulier")
+
+
+class Family(_Strict):
+    """One family of hypotheses of the analysis plan: outcomes x contrasts, one estimator."""
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    outcomes: tuple[str, ...] = Field(min_length=1)
+    contrasts: tuple[str, ...] = Field(ARM_CONTRASTS, min_length=1)
+    confirmatory: bool = Field(
+        True, description="tested under the plan (gatekeeping); False: reported, Holm within only"
+    )
+
+
+class EquivalenceMargin(_Strict):
+    """The largest difference that would not matter, on the outcome's own scale, and why."""
+
+    margin: float = Field(gt=0)
+    scale: Literal["pp", "points"]
+    reason: str = Field(min_length=10)
+
+
+class ConsultantTime(_Strict):
+    """Consultant time as a cost (resources chapter): hours per person-year per group."""
+
+    hours_per_person_year: dict[str, float] = Field(
+        {"eigen_regie": 12.0, "intensief": 36.0, "regulier": 12.0, "non_participants": 6.0}
+    )
+    eur_per_hour: float = Field(80.0, ge=0)
+    reason: str = Field(
+        "assumption: the report gives no hours; intensive support meant a caseload about a third "
+        "of regular service, so three times the hours; non-participants half a regular client's "
+        "contact; 80 euros per hour is a gross municipal consultant hour with overhead. The "
+        "resources chapter shows how the cost per extra exit moves with these numbers."
+    )
+
+
+_DEFAULT_MARGINS = {
+    "outflow_full": EquivalenceMargin(margin=5.0, scale="pp", reason=(
+        "assumption: 5 percentage points, about half the participation gap the report published "
+        "(9 to 13 pp); 0.3 SD of a 0/1 outcome would be 12.5 pp, larger than any arm effect "
+        "anyone expected, so the margin for outflow is set in percentage points")),
+    "outflow_any": EquivalenceMargin(margin=5.0, scale="pp", reason=(
+        "assumption: as for full-time outflow")),
+    "outflow_durable": EquivalenceMargin(margin=5.0, scale="pp", reason=(
+        "assumption: as for full-time outflow")),
+    "wellbeing": EquivalenceMargin(margin=0.5, scale="points", reason=(
+        "0.3 baseline SD (about 1.6 points) rounded to half a point on the 0-10 scale")),
+    "ladder_self": EquivalenceMargin(margin=0.3, scale="points", reason=(
+        "0.3 baseline SD (about 1 rung) on the 1-6 ladder")),
+    "ladder": EquivalenceMargin(margin=0.3, scale="points", reason=(
+        "as for the participants' own ladder rating")),
+    "health": EquivalenceMargin(margin=0.25, scale="points", reason=(
+        "0.3 baseline SD (about 0.85) on the 1-5 scale")),
+    "mental_health": EquivalenceMargin(margin=5.0, scale="points", reason=(
+        "0.3 baseline SD (about 16 points) on the 0-100 MHI-5, rounded")),
+    "self_reliance": EquivalenceMargin(margin=0.2, scale="points", reason=(
+        "0.3 baseline SD (about 0.6) on the 1-5 scale")),
+    "social_trust": EquivalenceMargin(margin=0.6, scale="points", reason=(
+        "0.3 baseline SD (about 1.9) on the 0-10 scale")),
+    "institutional_trust": EquivalenceMargin(margin=0.6, scale="points", reason=(
+        "0.3 baseline SD (about 2.1) on the 0-10 scale")),
+    "financial_strain": EquivalenceMargin(margin=0.3, scale="points", reason=(
+        "0.3 baseline SD (about 0.9) on the 1-5 scale")),
+    "deprived": EquivalenceMargin(margin=10.0, scale="pp", reason=(
+        "assumption: 10 percentage points of people materially deprived")),
+    "contacts": EquivalenceMargin(margin=1.2, scale="points", reason=(
+        "0.3 baseline SD (about 4 contacts per month)")),
+}  # fmt: skip
+
+_DEFAULT_FAMILIES = (
+    Family(name="primary", outcomes=("outflow_full",)),
+    Family(name="secondary", outcomes=("wellbeing", "ladder_self")),
+    Family(name="exploratory", outcomes=(
+        "outflow_any", "outflow_durable", "health", "mental_health", "self_reliance",
+        "social_trust", "institutional_trust", "financial_strain", "deprived", "contacts",
+        "ladder"), confirmatory=False),
+)  # fmt: skip
+_REGISTRY_ESTIMATOR = "difference (covariate-adjusted)"
+_SURVEY_ESTIMATOR = "ANCOVA (baseline score)"
+_DEFAULT_ESTIMATORS = {
+    o: _REGISTRY_ESTIMATOR if o.startswith("outflow") else _SURVEY_ESTIMATOR
+    for f in _DEFAULT_FAMILIES
+    for o in f.outcomes
+}
+
+
+class AnalysisPlan(_Strict):
+    """The pre-specified analysis plan: estimands, families in gatekeeping order, margins, costs.
+
+    Families are tested in the order given (fixed-sequence gatekeeping): a confirmatory family
+    is tested at ``analysis.alpha`` with Holm's method only when every hypothesis of the
+    confirmatory families before it was rejected.
+    """
+
+    primary_estimand: str = Field(
+        "difference in the share leaving benefit for full-time work within the outflow window, "
+        "each experimental arm against regular service, adjusted for baseline registry "
+        "characteristics (intention to treat)"
+    )
+    participation_estimand: str = Field(
+        "average effect of taking part on the participants (ATT), participants against "
+        "non-participants with the same registry characteristics"
+    )
+    families: tuple[Family, ...] = Field(_DEFAULT_FAMILIES, min_length=1)
+    estimators: dict[str, str] = Field(
+        _DEFAULT_ESTIMATORS,
+        description="per outcome, the method (results-store name) whose estimate the plan judges",
+    )
+    equivalence_margins: dict[str, EquivalenceMargin] = Field(_DEFAULT_MARGINS)
+    consultant_time: ConsultantTime = ConsultantTime()
+
+    @model_validator(mode="after")
+    def _consistent(self) -> AnalysisPlan:
+        seen: dict[str, str] = {}
+        known = set(OUTCOME_KEYS)
+        for fam in self.families:
+            for o in fam.outcomes:
+                if o not in known:
+                    raise ValueError(
+                        f"family {fam.name}: unknown outcome {o!r}; known: {', '.join(OUTCOME_KEYS)}"
+                    )
+                if o in seen:
+                    raise ValueError(f"outcome {o!r} is in two families ({seen[o]}, {fam.name})")
+                if o not in self.estimators:
+                    raise ValueError(
+                        f"family {fam.name}: outcome {o!r} has no entry in plan.estimators"
+                    )
+                seen[o] = fam.name
+        for o in self.equivalence_margins:
+            if o not in known:
+                raise ValueError(f"equivalence_margins: unknown outcome {o!r}")
+        if len({f.name for f in self.families}) < len(self.families):
+            raise ValueError("family names must be distinct")
+        return self
+
+
 class Analysis(_Strict):
     """Settings of the statistical analysis shared by the chapters."""
 
@@ -67,6 +206,13 @@ class Analysis(_Strict):
     smallest_effect_of_interest: float = Field(
         0.3, gt=0, description="smallest standardised effect (Cohen's d) that would matter"
     )
+    durable_exit_months: int = Field(
+        12,
+        ge=1,
+        le=60,
+        description="an exit to work is durable when no return follows within these months",
+    )
+    plan: AnalysisPlan = AnalysisPlan()
 
 
 class Params(_Strict):
@@ -131,3 +277,43 @@ def load_params(path: Path | str = DEFAULT_PARAMS) -> Params:
     except yaml.YAMLError as err:
         raise InvalidParameters(f"parameter set {path} is not valid YAML: {err}") from None
     return params_from_dict(raw, str(path))
+
+
+class NamedTruth(_Strict):
+    """A named truth file: a description and top-level truth blocks that replace the set's own."""
+
+    description: str = Field(min_length=5)
+    truth: dict[str, dict] = Field(default_factory=dict)
+
+
+def truth_names(folder: Path | str = TRUTHS_DIR) -> list[str]:
+    """``default`` followed by the names of the truth files in ``folder`` (sorted)."""
+    return ["default", *sorted(p.stem for p in Path(folder).glob("*.yml"))]
+
+
+def load_truth(params: Params, name: str, folder: Path | str = TRUTHS_DIR) -> Truth:
+    """The truth called ``name``: ``default`` is ``params.truth``; any other is ``params.truth``
+    with the top-level blocks of ``folder/<name>.yml`` replaced (validated like a parameter set).
+    """
+    if name == "default":
+        return params.truth
+    path = Path(folder) / f"{name}.yml"
+    if not path.is_file():
+        raise InvalidParameters(
+            f"named truth {name!r} not found: {path} (known: {', '.join(truth_names(folder))})"
+        )
+    try:
+        spec = NamedTruth.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+        raw = params.truth.model_dump(mode="json")
+        unknown = set(spec.truth) - set(raw)
+        if unknown:
+            raise InvalidParameters(
+                f"named truth {path}: unknown truth block(s) {', '.join(sorted(unknown))}; "
+                f"allowed: {', '.join(raw)}"
+            )
+        raw.update(spec.truth)
+        return Truth.model_validate(raw)
+    except ValidationError as err:
+        raise InvalidParameters(_describe(err, str(path))) from None
+    except yaml.YAMLError as err:
+        raise InvalidParameters(f"named truth {path} is not valid YAML: {err}") from None

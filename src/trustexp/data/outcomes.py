@@ -8,6 +8,7 @@ not empty; for ``outflow_full``: ``work_full``) in a month m with
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 
@@ -76,3 +77,46 @@ def cohort_outflow_flags(
     ids = set(pop["person_id"].astype(str))
     registry = cohort.registry[cohort.registry["person_id"].astype(str).isin(ids)]
     return outflow_flags(pop, registry, window_months)
+
+
+WORK_EXITS = ("work_full", "work_part")
+"""Exit reasons that count as leaving benefit for work (``outflow_durable``)."""
+
+
+def _month_number(values: pd.Series) -> pd.Series:
+    """Calendar month as an integer (year * 12 + month), for offset arithmetic."""
+    return values.dt.year.astype("int64") * 12 + values.dt.month.astype("int64")
+
+
+def durable_exit_flags(
+    population: pd.DataFrame, registry: pd.DataFrame, window_months: int, durable_months: int
+) -> pd.DataFrame:
+    """One row per person of ``population``: ``person_id, outflow_durable`` (nullable bool).
+
+    The codebook's ``outflow_durable``: the first exit to work (``exit_reason`` ``work_full`` or
+    ``work_part``) in a month with offset ``1 <= k <= window_months`` from the index month, and
+    no registry month on benefit at offsets ``k < j <= k + durable_months``. ``True`` for such a
+    durable exit, ``False`` for no exit to work in the window or a return within
+    ``durable_months``, ``NA`` when the registry ends before ``k + durable_months`` without a
+    return (not yet known). Example: ``durable_exit_flags(c.population, c.registry, 24, 12)``.
+    """
+    m0 = population[["person_id"]].assign(_m0=_month_number(population["index_date"]))
+    reg = registry[["person_id", "month", "on_benefit", "exit_reason"]].merge(m0, on="person_id")
+    reg = reg.assign(k=_month_number(reg["month"]) - reg["_m0"])
+    last = reg.groupby("person_id", observed=True)["k"].max().rename("last_k")
+    to_work = reg["exit_reason"].astype("object").isin(WORK_EXITS)
+    exits = reg[to_work & (reg["k"] >= 1) & (reg["k"] <= window_months)]
+    first = exits.groupby("person_id", observed=True)["k"].min().rename("exit_k").reset_index()
+    on = reg.loc[reg["on_benefit"].astype(bool), ["person_id", "k"]].merge(first, on="person_id")
+    back = set(
+        on.loc[(on["k"] > on["exit_k"]) & (on["k"] <= on["exit_k"] + durable_months), "person_id"]
+    )
+    first = first.merge(last.reset_index(), on="person_id", how="left")
+    returned = first["person_id"].isin(back)
+    known = first["last_k"] >= first["exit_k"] + durable_months
+    first["flag"] = pd.array(np.where(returned, False, known), dtype="boolean")
+    first.loc[~returned & ~known, "flag"] = pd.NA
+    out = population[["person_id"]].merge(first[["person_id", "flag"]], on="person_id", how="left")
+    flag = out["flag"].astype("boolean")
+    flag[out["flag"].isna() & ~out["person_id"].isin(set(first["person_id"]))] = False
+    return pd.DataFrame({"person_id": out["person_id"].to_numpy(), "outflow_durable": flag.array})

@@ -211,3 +211,41 @@ def persons_in_registry(cohort, person_ids) -> set[str]:
     finally:
         con.close()
     return {str(r[0]) for r in rows}
+
+
+def durable_exit_flags_sql(
+    registry_glob: str, population: pd.DataFrame, window_months: int, durable_months: int
+) -> pd.DataFrame:
+    """``outcomes.durable_exit_flags`` for a registry on disk (DuckDB over Parquet).
+
+    Same definition and result (``person_id, outflow_durable``, nullable bool): the first exit to
+    work in the window, durable when no month on benefit follows within ``durable_months``;
+    unknown (NA) when the registry ends earlier without a return.
+    """
+    w, d = int(window_months), int(durable_months)
+    sql = f"""
+        WITH {_offsets_cte(registry_glob)},
+        ex AS (
+          SELECT e.person_id,
+                 CAST(year(e.month) * 12 + month(e.month) AS INTEGER) - p.m0 AS k
+          FROM read_parquet({_quote(registry_glob)}) e JOIN pop p USING (person_id)
+          WHERE CAST(e.exit_reason AS VARCHAR) IN ('work_full', 'work_part')),
+        first_exit AS (
+          SELECT person_id, min(k) AS exit_k FROM ex WHERE k BETWEEN 1 AND {w} GROUP BY person_id),
+        agg AS (
+          SELECT f.person_id, f.exit_k, max(r.k) AS last_k,
+                 bool_or(r.y = 1 AND r.k > f.exit_k AND r.k <= f.exit_k + {d}) AS back
+          FROM first_exit f JOIN r USING (person_id) GROUP BY f.person_id, f.exit_k)
+        SELECT person_id,
+               CASE WHEN back THEN false WHEN last_k >= exit_k + {d} THEN true ELSE NULL END
+                 AS outflow_durable
+        FROM agg"""
+    con = _connect(population)
+    try:
+        flags = con.execute(sql).df()
+    finally:
+        con.close()
+    out = population[["person_id"]].merge(flags, on="person_id", how="left", indicator=True)
+    flag = out["outflow_durable"].astype("boolean")
+    flag[out["_merge"] == "left_only"] = False
+    return pd.DataFrame({"person_id": out["person_id"].to_numpy(), "outflow_durable": flag.array})

@@ -4,13 +4,14 @@ Design choices (documented in the codebook and on the calibration page):
 
 * every random draw comes from ``numpy.random.default_rng`` seeded by ``SeedSequence(params.seed,
   spawn_key=(stream, chunk))``: one independent stream per part (population, lottery, survey,
-  registry, spending) so that changing one part leaves the others' draws as they were;
+  registry, spending, returns) so that changing one part leaves the others' draws as they were;
 * index date: the lottery date for everyone. Non-participants are the municipality's stock of
   recipients on benefit at the lottery date (at national scale: a national stock);
 * registry: one row per person and month from ``months_before`` months before the index month
   to ``follow_up_months`` after it (national: ``national_months`` months). A person is on benefit
   from ``benefit_months`` before the index month until the exit; the exit row is the first month
-  off benefit and carries ``exit_reason``; no re-entry in the synthetic data (the schema allows it);
+  off benefit and carries ``exit_reason``; a person who left for work may come back on benefit
+  some months later (``truth.returns``, off by default) and then stays on benefit;
 * outflow: P(full-time exit within ``truth.outflow.horizon_months``) is additive on the probability
   scale (see ``trustexp.data.truth.Outflow``); the exit month follows the constant monthly hazard
   implied by P(any exit), so the expected share exiting within the horizon equals the truth exactly.
@@ -19,6 +20,7 @@ Design choices (documented in the codebook and on the calibration page):
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -51,7 +53,10 @@ _STREAMS = {
     "registry": 6,
     "spending": 7,
     "national": 8,
+    "returns": 9,
 }
+NEVER = 10_000
+"""Month offset standing for "no exit" / "no return" within any registry span."""
 _HOUSEHOLDS = ("single", "single_parent", "couple", "couple_children")
 _EDUCATION = ("low", "mid", "high")
 
@@ -143,8 +148,28 @@ def _exits(
 _REASONS = np.array(["work_full", "work_part", "other"], dtype=object)
 
 
+def _returns(
+    rng: np.random.Generator,
+    exit_k: np.ndarray,
+    reason: np.ndarray,
+    share: np.ndarray | float,
+    within_months: int,
+) -> np.ndarray:
+    """Month offset at which a person who left for work is back on benefit (``NEVER`` if not)."""
+    n = len(exit_k)
+    back = rng.random(n) < np.clip(share, 0.0, 1.0)
+    months = rng.integers(1, within_months + 1, n)
+    to_work = (reason <= 1) & (exit_k < NEVER)
+    return np.where(back & to_work, exit_k + months, NEVER).astype(np.int64)
+
+
 def _registry_arrays(
-    benefit_months: np.ndarray, exit_k: np.ndarray, reason: np.ndarray, k_min: int, k_max: int
+    benefit_months: np.ndarray,
+    exit_k: np.ndarray,
+    reason: np.ndarray,
+    k_min: int,
+    k_max: int,
+    return_k: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """Long arrays (person row index, month offset, on_benefit, reason code or -1)."""
     n, offsets = len(benefit_months), np.arange(k_min, k_max + 1, dtype=np.int64)
@@ -154,6 +179,8 @@ def _registry_arrays(
     start = -np.repeat(benefit_months, m)
     stop = np.repeat(exit_k, m)
     on = (k >= start) & (k < stop)
+    if return_k is not None:
+        on = on | (k >= np.repeat(return_k, m))
     code = np.where(k == stop, np.repeat(reason, m), -1).astype(np.int8)
     return {"idx": idx, "k": k, "on_benefit": on, "reason": code}
 
@@ -224,7 +251,7 @@ _PARTICIPANT_ITEMS = tuple(i for i in SURVEY_ITEMS if i != "progress")
 _CONSULTANT_ITEMS = ("wellbeing", "ladder", "progress")
 
 
-def _survey(
+def survey_rows(
     params: Params,
     ids: np.ndarray,
     age: np.ndarray,
@@ -234,7 +261,13 @@ def _survey(
     arm_idx: np.ndarray,
     consultant_idx: np.ndarray,
     consultant_ids: np.ndarray,
-) -> pd.DataFrame:
+) -> list[dict[str, Any]]:
+    """The questionnaire draws as arrays: one mapping per wave and respondent (in that order).
+
+    Each mapping holds ``person_id, wave, respondent, rater_id, completed, response_date`` and
+    one array per item (NaN where not answered). ``_survey`` turns them into the survey table;
+    the simulation reads the items it needs from them directly.
+    """
     t, rng = params.truth, _rng(params.seed, "survey")
     s, c, nr = t.survey, t.consultants, t.nonresponse
     n = len(ids)
@@ -291,7 +324,13 @@ def _survey(
                         + leniency
                     )
                 row[item] = np.where(done, _observe(item, x, rng), np.nan)
-            frames.append(pd.DataFrame(row))
+            frames.append(row)
+    return frames
+
+
+def _survey(params: Params, *args: np.ndarray) -> pd.DataFrame:
+    """The survey table (arguments as ``survey_rows``)."""
+    frames = [pd.DataFrame(row) for row in survey_rows(params, *args)]
     survey = pd.concat(frames, ignore_index=True)
     survey["deprived"] = survey["deprived"].map({1.0: True, 0.0: False}).astype("boolean")
     order = survey["respondent"].map({"participant": 0, "consultant": 1})
@@ -354,17 +393,54 @@ def _population_frame(
     )
 
 
-def _non_participant_block(params: Params, rng: np.random.Generator, ids: np.ndarray):
-    """Covariates and exits of a block of non-participants (municipal or one national chunk)."""
+def _non_participant_block(
+    params: Params, rng: np.random.Generator, ids: np.ndarray, returns_rng: np.random.Generator
+):
+    """Covariates, exits and returns of a block of non-participants (municipal or one national
+    chunk)."""
     t = params.truth
     cov = _covariates(rng, len(ids), t.population.non_participants)
     p_full, p_any = _outflow_probabilities(t, cov, 0.0, 0.0, None)
     exit_k, reason = _exits(rng, p_full, p_any, t.outflow.horizon_months, t.outflow.part_time_share)
-    return cov, exit_k, reason
+    ret = t.returns
+    return_k = _returns(returns_rng, exit_k, reason, ret.share, ret.within_months)
+    return cov, exit_k, reason, return_k
 
 
-def _municipal_part(params: Params, with_non_participants: bool) -> tuple[Cohort, dict[str, Any]]:
-    """Participants (and the municipality's non-participants) with their registry in memory."""
+@dataclass
+class MunicipalDraw:
+    """Every person-level draw of the municipal cohort, as arrays (no tables built).
+
+    Participants: ``ids_p, cov_p, education, arm_idx, consultant_idx, consultant_effect,
+    consultant_ids, shift_full`` (participation + arm + consultant shift of P(full-time exit)),
+    ``exit_k, reason`` (month offset of the exit, ``NEVER`` if none; 0 work_full, 1 work_part,
+    2 other) and ``return_k``; the same for the non-participants (``*_n``, empty when not drawn).
+    """
+
+    ids_p: np.ndarray
+    cov_p: dict[str, np.ndarray]
+    education: np.ndarray
+    arm_idx: np.ndarray
+    consultant_idx: np.ndarray
+    consultant_effect: np.ndarray
+    consultant_ids: np.ndarray
+    shift_full: np.ndarray
+    exit_k: np.ndarray
+    reason: np.ndarray
+    return_k: np.ndarray
+    ids_n: np.ndarray
+    cov_n: dict[str, np.ndarray]
+    exit_n: np.ndarray
+    reason_n: np.ndarray
+    return_n: np.ndarray
+
+
+def draw_municipal(params: Params, with_non_participants: bool = True) -> MunicipalDraw:
+    """Draw participants (and the municipality's non-participants) without building tables.
+
+    The same draws as ``generate`` (same streams, same order), so a simulation that reads these
+    arrays analyses exactly the cohort ``generate(params)`` would write.
+    """
     t, c = params.truth, params.cohort
     n_p = c.n_participants
     ids_p = _person_ids(0, n_p)
@@ -392,23 +468,52 @@ def _municipal_part(params: Params, with_non_participants: bool) -> tuple[Cohort
     exit_k, reason = _exits(
         rrng, p_full, p_any, t.outflow.horizon_months, t.outflow.part_time_share
     )
-
-    pop = [_population_frame(ids_p, True, cov_p, c.lottery_date)]
-    reg_inputs = [(ids_p, cov_p["benefit_months"], exit_k, reason)]
+    ret = t.returns
+    arm_shift = np.array([getattr(ret.arm, a) for a in ARMS])[arm_idx]
+    return_k = _returns(
+        _rng(params.seed, "returns", 0),
+        exit_k,
+        reason,
+        ret.share + ret.participation + arm_shift,
+        ret.within_months,
+    )
+    empty_i = np.zeros(0, dtype=np.int64)
+    ids_n, cov_n = np.zeros(0, dtype=object), {}
+    exit_n, reason_n, return_n = empty_i, empty_i.astype(np.int8), empty_i
     if with_non_participants:
         ids_n = _person_ids(n_p, c.n_non_participants)
-        cov_n, exit_n, reason_n = _non_participant_block(
-            params, _rng(params.seed, "non_participants"), ids_n
+        cov_n, exit_n, reason_n, return_n = _non_participant_block(
+            params,
+            _rng(params.seed, "non_participants"),
+            ids_n,
+            _rng(params.seed, "returns", 1),
         )
-        pop.append(_population_frame(ids_n, False, cov_n, c.lottery_date))
-        reg_inputs.append((ids_n, cov_n["benefit_months"], exit_n, reason_n))
+    return MunicipalDraw(
+        ids_p, cov_p, education, arm_idx, consultant_idx, consultant_effect, consultant_ids,
+        shift_full, exit_k, reason, return_k, ids_n, cov_n, exit_n, reason_n, return_n,
+    )  # fmt: skip
+
+
+def _municipal_part(params: Params, with_non_participants: bool) -> tuple[Cohort, dict[str, Any]]:
+    """Participants (and the municipality's non-participants) with their registry in memory."""
+    c = params.cohort
+    dr = draw_municipal(params, with_non_participants)
+    ids_p, cov_p, education, arm_idx = dr.ids_p, dr.cov_p, dr.education, dr.arm_idx
+    consultant_idx, consultant_ids = dr.consultant_idx, dr.consultant_ids
+    pop = [_population_frame(ids_p, True, cov_p, c.lottery_date)]
+    reg_inputs = [(ids_p, cov_p["benefit_months"], dr.exit_k, dr.reason, dr.return_k)]
+    if with_non_participants:
+        pop.append(_population_frame(dr.ids_n, False, dr.cov_n, c.lottery_date))
+        reg_inputs.append(
+            (dr.ids_n, dr.cov_n["benefit_months"], dr.exit_n, dr.reason_n, dr.return_n)
+        )
 
     k_min, k_max = month_span(params)
     index_month = _month(c.lottery_date)
     registry = pd.concat(
         [
-            _registry_frame(ids, _registry_arrays(bm, ek, rs, k_min, k_max), index_month)
-            for ids, bm, ek, rs in reg_inputs
+            _registry_frame(ids, _registry_arrays(bm, ek, rs, k_min, k_max, rk), index_month)
+            for ids, bm, ek, rs, rk in reg_inputs
         ],
         ignore_index=True,
     )
@@ -459,13 +564,15 @@ def national_chunks(params: Params):
     while chunk * NATIONAL_CHUNK_PEOPLE < n_total:
         n = min(NATIONAL_CHUNK_PEOPLE, n_total - chunk * NATIONAL_CHUNK_PEOPLE)
         ids = _person_ids(start + chunk * NATIONAL_CHUNK_PEOPLE, n)
-        cov, exit_k, reason = _non_participant_block(
-            params, _rng(params.seed, "national", chunk), ids
+        cov, exit_k, reason, return_k = _non_participant_block(
+            params,
+            _rng(params.seed, "national", chunk),
+            ids,
+            _rng(params.seed, "returns", 2 + chunk),
         )
         pop = _population_frame(ids, False, cov, c.lottery_date)
-        reg = _registry_frame(
-            ids, _registry_arrays(cov["benefit_months"], exit_k, reason, k_min, k_max), index_month
-        )
+        arrays = _registry_arrays(cov["benefit_months"], exit_k, reason, k_min, k_max, return_k)
+        reg = _registry_frame(ids, arrays, index_month)
         yield pop, reg
         chunk += 1
 
@@ -527,3 +634,14 @@ def write_synthetic(params: Params, folder: Path | str) -> Path:
             write_frame(cohort.table(table), tmp / f"{table}.parquet")
         write_manifest(tmp, {"source": cohort.source, "seed": cohort.seed, **cohort.meta})
     return folder
+
+
+def full_time_probability(
+    truth: Truth,
+    cov: dict[str, np.ndarray],
+    shift: np.ndarray | float,
+    education: np.ndarray | None = None,
+) -> np.ndarray:
+    """P(exit to full-time work within the horizon) per person for a given shift (clipped as
+    the generator clips it). The difference between two shifts is a person's true effect."""
+    return _outflow_probabilities(truth, cov, shift, 0.0, education)[0]

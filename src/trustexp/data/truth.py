@@ -32,8 +32,12 @@ OUTCOME_KEYS: tuple[str, ...] = (
     "deprived",
     "contacts",
     "ladder",
+    "ladder_self",
+    "outflow_durable",
 )
-"""The outcome keys used everywhere (results store, glue names, codebook)."""
+"""The outcome keys used everywhere (results store, glue names, codebook). ``ladder`` is the
+consultant's rating of the participation ladder, ``ladder_self`` the participant's own;
+``outflow_durable`` is an exit to work not followed by a return to benefit (see ``Returns``)."""
 
 SURVEY_ITEMS: tuple[str, ...] = (
     "wellbeing",
@@ -319,6 +323,37 @@ class Spending(_Strict):
     )
 
 
+class ArmShares(_Strict):
+    """One probability shift per arm (regulier = control)."""
+
+    eigen_regie: float = Field(0.0, ge=-1, le=1)
+    intensief: float = Field(0.0, ge=-1, le=1)
+    regulier: float = Field(0.0, ge=-1, le=1)
+
+
+class Returns(_Strict):
+    """Returns to benefit after an exit to work (the durability of exits).
+
+    A person who leaves benefit for work (full- or part-time) comes back on benefit with
+    probability ``share`` (+ ``participation`` for participants, + the arm's shift), clipped to
+    [0, 1], after 1 to ``within_months`` months off benefit (uniform), and then stays on benefit.
+    Off by default (``share`` 0): the default cohort has no returns, as before this block existed.
+    Every draw comes from its own random stream, so switching returns on leaves all other draws
+    of the cohort as they were.
+    """
+
+    share: float = Field(
+        0.0, ge=0, le=1, description="P(back on benefit within within_months | exit to work)"
+    )
+    within_months: int = Field(
+        12, ge=1, le=60, description="returns happen 1 to this many months after the exit"
+    )
+    participation: float = Field(
+        0.0, ge=-1, le=1, description="shift of the return probability for participants"
+    )
+    arm: ArmShares = Field(ArmShares(), description="shift of the return probability per arm")
+
+
 class Truth(_Strict):
     """The known truth of the synthetic cohort (defaults calibrated to the published Oss figures)."""
 
@@ -362,3 +397,4 @@ class Truth(_Strict):
     )
     nonresponse: NonResponse = Field(NonResponse(), description="survey non-response model")
     spending: Spending = Field(Spending(), description="participation-budget spending model")
+    returns: Returns = Field(Returns(), description="returns to benefit after an exit to work")

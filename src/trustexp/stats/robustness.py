@@ -409,3 +409,84 @@ def sample_sizes(participants: pd.DataFrame, survey: pd.DataFrame) -> dict[str, 
         counts = paired_wave(long, wave)["arm"].value_counts()
         out[f"wave {wave}"] = {a: int(counts.get(a, 0)) for a in ARMS}
     return out
+
+
+# --------------------------------------------------------------------------------------------
+# Attrition on the baseline-adjusted scale: Lee bounds on y - b*y0, response weights whose model
+# includes the baseline outcome
+# --------------------------------------------------------------------------------------------
+
+LEE_ADJUSTED = "Lee bounds (baseline-adjusted)"
+
+
+def ancova_slope(paired: pd.DataFrame) -> float:
+    """Pooled within-arm slope ``b`` of the wave-2 score on the wave-0 score (OLS with arm dummies).
+
+    ``paired``: ``arm, y0, y`` (``survey.paired_wave``).
+    """
+    arms = pd.get_dummies(paired["arm"].astype(str), drop_first=True, dtype=float)
+    X = np.column_stack([np.ones(len(paired)), arms.to_numpy(), paired["y0"].to_numpy(float)])
+    coef = np.linalg.lstsq(X, paired["y"].to_numpy(float), rcond=None)[0]
+    return float(coef[-1])
+
+
+def lee_bounds_adjusted(
+    long: pd.DataFrame,
+    n_bootstrap: int = 2000,
+    seed: int = 0,
+    alpha: float = 0.05,
+    scale: str = "points",
+    slope: float | None = None,
+) -> pd.DataFrame:
+    """Lee bounds on the arm effects for the baseline-adjusted wave-2 score ``y - b * y0``.
+
+    The bounds of ``lee_bounds_ci`` applied to the residualised score of the people who answered
+    at wave 0, with ``n`` per arm = those wave-0 respondents and response = answering at wave 2.
+    Because ``y0`` is measured before the lottery, its distribution is the same in both arms of
+    the always-responders, so the bounds are bounds on the effect on ``y`` itself - narrower than
+    on the raw score when ``y0`` predicts ``y``. ``b`` is ``ancova_slope`` of the respondents
+    (or ``slope``), held fixed in the bootstrap. ``long``: ``survey.long_outcome``. Returns one
+    row per experimental arm: ``contrast, estimate`` (lower bound), ``upper, ci_low, ci_high, p``
+    (NaN), ``n, method, scale, trim_share, trimmed, slope``.
+
+    >>> lee_bounds_adjusted(long_outcome(survey, participants, "wellbeing"))  # doctest: +SKIP
+    """
+
+    base = long[long["wave"] == 0].drop_duplicates("person_id")
+    n_base = base["arm"].astype(str).value_counts()
+    paired = paired_wave(long, 2)
+    b = ancova_slope(paired) if slope is None else float(slope)
+    resid = paired.assign(r=paired["y"] - b * paired["y0"])
+    rows = []
+    for i, arm in enumerate(TREATED):
+        r1 = resid.loc[resid["arm"] == arm, "r"].to_numpy()
+        r0 = resid.loc[resid["arm"] == CONTROL, "r"].to_numpy()
+        lb = lee_bounds_ci(r1, int(n_base.get(arm, 0)), r0, int(n_base.get(CONTROL, 0)),
+                           n_bootstrap, seed + i, alpha)  # fmt: skip
+        rows.append(dict(contrast=f"{arm} vs {CONTROL}", estimate=lb["lower"], upper=lb["upper"],
+                         ci_low=lb["ci_low"], ci_high=lb["ci_high"], p=math.nan,
+                         n=len(r1) + len(r0), method=LEE_ADJUSTED, scale=scale,
+                         trim_share=lb["trim_share"], trimmed=lb["trimmed"], slope=b))  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def response_weights_with_baseline(
+    frame: pd.DataFrame, baseline: pd.Series, formula: str = RESPONSE_COVARIATES
+) -> pd.Series:
+    """Inverse probability of response from a model that includes the baseline outcome.
+
+    ``frame``: ``response_frame``; ``baseline``: the wave-0 score per ``person_id`` (NaN or
+    absent for people without one: they get the mean and a missing indicator). The logit of
+    ``responded`` on ``formula + y0 (+ y0_missing)`` gives ``p``, floored at 0.05 as in
+    ``response_weights``. Returns ``1 / p`` indexed like ``frame``.
+
+    >>> response_weights_with_baseline(response_frame(pop, part, ids), y0_by_person)  # doctest: +SKIP
+    """
+
+    y0 = frame["person_id"].astype(str).map(baseline.rename(index=str)).astype(float)
+    missing = y0.isna()
+    data = frame.assign(y0=y0.fillna(y0.mean()), y0_missing=missing.astype(int))
+    terms = f"{formula} + y0" + (" + y0_missing" if missing.any() and not missing.all() else "")
+    fit = smf.logit(f"responded ~ {terms}", data=data).fit(disp=False, maxiter=200)
+    p = np.clip(fit.predict(data), 0.05, 1.0)
+    return pd.Series(1.0 / p, index=frame.index, name="weight")
