@@ -51,6 +51,10 @@ def make_small_project(
     build: bool = True,
     jobs: int = 2,
     chapters=None,
+    truth: str | None = None,
+    participants: int = 120,
+    non_participants: int = 400,
+    consultants: int | None = None,
 ):
     """A scratch project root with the book sources and a small parameter set, run (and built).
 
@@ -58,7 +62,9 @@ def make_small_project(
     ``_toc.yml`` into ``root``, writes ``params/<name>.yml`` (the Oss set with 120 participants,
     400 non-participants, few permutations/simulations/bootstraps; ``seed`` overrides the seed),
     makes the cohort, runs ``chapters`` (default: every chapter of ``CHAPTERS``) and, with
-    ``build``, builds the HTML.
+    ``build``, builds the HTML. ``truth`` names a truth of ``params/truths/`` (``config.load_truth``)
+    that replaces the parameter set's; ``participants``/``non_participants`` set the cohort size and
+    ``consultants`` the truth's number of consultants.
     Returns ``(root, html_dir_or_None, log_lines)``.
     """
     import shutil
@@ -82,14 +88,26 @@ def make_small_project(
         shutil.copytree(project / "notebooks", root / "notebooks")
         for f in ("_config.yml", "_toc.yml"):
             shutil.copy(project / f, root / f)
+        # the named truths the robustness chapter simulates under (config.TRUTHS_DIR)
+        shutil.copytree(project / "params" / "truths", root / "params" / "truths")
     raw = yaml.safe_load((project / "params/oss.yml").read_text())
     raw["name"] = name
     if seed is not None:
         raw["seed"] = seed
-    raw["cohort"]["n_participants"] = 120
-    raw["cohort"]["n_non_participants"] = 400
+    raw["cohort"]["n_participants"] = participants
+    raw["cohort"]["n_non_participants"] = non_participants
+    if truth is not None:
+        from trustexp.config import load_truth, params_from_dict
+
+        base = params_from_dict(raw, "<test>")
+        raw["truth"] = load_truth(base, truth, project / "params" / "truths").model_dump(
+            mode="json"
+        )
+    if consultants is not None:
+        raw.setdefault("truth", {}).setdefault("consultants", {})["n_consultants"] = consultants
     raw["analysis"]["n_permutations"] = 200
     raw["analysis"]["n_simulations"] = 10
+    raw["analysis"]["n_simulations_inference"] = 10
     raw["analysis"]["n_bootstrap"] = 200
     (root / "params").mkdir(exist_ok=True)
     params_file = f"params/{name}.yml"
@@ -238,3 +256,59 @@ def tiny_trial():
         if col not in survey:
             survey[col] = np.where(survey["completed"], 3.0, np.nan)
     return population, participants, survey
+
+
+# --------------------------------------------------------------------------- a results store (summaries)
+
+
+def answers_store() -> pd.DataFrame:
+    """A hand-made results store with every row the answers, summaries and conclusions read.
+
+    Outflow (pp, adjusted lottery contrasts): self-direction a clear gain, +8.0 [2.0, 14.0];
+    intensive support too imprecise, +1.7 [-5.04, 9.0]; taking part (ATT) a clear gain,
+    +9.25 [4.5, 14.0]. Wellbeing (points): self-direction within the 0.5 margin, +0.10
+    [-0.20, 0.40]; intensive support a clear gain, +0.60 [0.10, 1.10]. Difficulty making ends
+    meet (lower is better): intensive support -0.50 [-0.90, -0.10], a clear gain.
+    """
+    adj, anc, att = (
+        "difference (covariate-adjusted)",
+        "ANCOVA (baseline score)",
+        "ATT (doubly robust)",
+    )
+    r = store_row
+    rows = [
+        r("outflow_full", "eigen_regie vs regulier", adj, 8.0, 2.0, 14.0, 0.01, 200, "pp"),
+        r("outflow_full", "eigen_regie vs regulier", "difference (unadjusted)", 30.0, 20.0, 40.0, 0.001, 200, "pp"),
+        r("outflow_full", "intensief vs regulier", adj, 1.7, -5.04, 9.0, 0.6, 200, "pp"),
+        r("outflow_full", "participants vs non_participants", att, 9.25, 4.5, 14.0, 0.001, 2200, "pp"),
+        r("outflow_full", "participants vs non_participants", "risk difference", 12.0, 8.0, 16.0, 0.001, 2200, "pp"),
+        r("outflow_full", "eigen_regie vs regulier", "MDE registry", 16.5, None, None, None, 200, "pp"),
+        r("outflow_full", "intensief vs regulier", "MDE registry", 16.9, None, None, None, 200, "pp"),
+        r("wellbeing", "eigen_regie vs regulier", anc, 0.1, -0.2, 0.4, 0.5, 120),
+        r("wellbeing", "intensief vs regulier", anc, 0.6, 0.1, 1.1, 0.02, 118),
+        r("wellbeing", "eigen_regie vs regulier", "MDE wave 2", 0.85, None, None, None, 120),
+        r("ladder_self", "eigen_regie vs regulier", anc, 0.2, -0.1, 0.5, 0.2, 110),
+        r("ladder_self", "intensief vs regulier", anc, -0.1, -0.4, 0.2, 0.5, 110),
+        r("financial_strain", "intensief vs regulier", anc, -0.5, -0.9, -0.1, 0.01, 118),
+        r("health", "eigen_regie vs regulier", anc, 0.1, -0.3, 0.5, 0.6, 118),
+        r("outflow_full", "participants level", "share (Wilson)", 0.2234, 0.18, 0.27, None, 300, "share"),
+        r("outflow_full", "non_participants level", "share (Wilson)", 0.1066, 0.09, 0.12, None, 1234, "share"),
+        *[r("outflow_full", f"{a} level", "share (Wilson)", 0.22, 0.1, 0.3, None, 100, "share")
+          for a in ("eigen_regie", "intensief", "regulier")],
+        *[r("response", f"{a} level", "share returned wave 2 (Wilson)", s, None, None, None, 100, "share")
+          for a, s in (("eigen_regie", 0.5), ("intensief", 0.6), ("regulier", 0.7))],
+        r("wellbeing", "eigen_regie wave 2 vs wave 0", "mean change", 0.5, 0.1, 0.9, 0.01, 60),
+        r("wellbeing", "intensief wave 2 vs wave 0", "mean change", -0.25, -0.6, 0.1, 0.2, 60),
+        r("outflow_full", "eigen_regie vs regulier", f"{adj} (adjusted)", 8.0, 2.0, 14.0, 0.02, 200, "pp"),
+        r("outflow_full", "intensief vs regulier", f"{adj} (adjusted)", 1.7, -5.04, 9.0, 0.6, 200, "pp"),
+        r("wellbeing", "intensief vs regulier", f"{anc} (adjusted)", 0.6, 0.1, 1.1, 0.04, 118),
+        r("wellbeing", "consultant vs participant", "paired mean difference", 1.2, 0.8, 1.6, 0.001, 90),
+        r("spending", "participants level", "spending per participant", 1591.4, 1500, 1700, None, 300, "eur"),
+        r("spending", "participants vs non_participants",
+          "cost per extra exit (ATT, both groups' costs, consultant time)", 27000.4, 15000, 60000, None, 2200, "eur"),
+        r("outflow_full", "eigen_regie vs regulier", "simulation coverage: x [CR2], truth default", 0.935, 0.92,
+          0.95, 0.3, 1000, "share"),
+        r("wellbeing", "eigen_regie vs regulier", "simulation coverage: y [CR2], truth null", 0.96, 0.94,
+          0.97, 0.6, 1000, "share"),
+    ]  # fmt: skip
+    return pd.DataFrame(rows)

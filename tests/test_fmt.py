@@ -40,3 +40,28 @@ def test_num_round_trips_to_two_decimals(x):
 @pytest.mark.parametrize("f", [fmt.pct, fmt.pp, fmt.num, fmt.pval, fmt.count])
 def test_missing_values_say_na(f):
     assert f(None) == "n/a"
+
+
+def test_p_is_puts_the_symbol_before_the_value():
+    assert fmt.p_is(0.0342) == "p = 0.034"
+    assert fmt.p_is(0.0004) == "p < 0.001"
+    assert fmt.p_is(0.001) == "p = 0.001"
+    assert fmt.p_is(1.0) == "p = 1.000"
+    assert fmt.p_is(None) == "p = n/a"
+
+
+@pytest.mark.parametrize("x", [-0.0, -0.04, -0.049999, -1e-12])
+def test_points_and_intervals_never_print_minus_zero(x):
+    assert fmt.pp(x) == "0.0 percentage points"
+    assert fmt.pp(x, signed=True) == "0.0 percentage points"
+    assert fmt.ci(x, x, scale="pp") == "[0.0, 0.0]"
+    assert fmt.ci(x / 100, 0.5, scale="pct") == "[0.0%, 50.0%]"
+    assert fmt.ci(x / 10, x / 10) == "[0.00, 0.00]"
+
+
+@given(st.floats(min_value=-1e4, max_value=1e4, allow_nan=False), st.booleans())
+def test_pp_and_ci_never_start_a_number_with_minus_zero(x, signed):
+    text = fmt.pp(x, signed=signed) + " " + fmt.ci(x, -x, scale="pp") + fmt.ci(x, x)
+    assert "-0.0 " not in text and "[-0.0," not in text and "-0.0]" not in text
+    assert "-0.00," not in text and "-0.00]" not in text
+    assert float(fmt.pp(x).split()[0]) == pytest.approx(x, abs=0.0501)

@@ -68,3 +68,45 @@ def test_page_has_no_typed_result_numbers(page):
     assert not findings, "glue these or declare a method constant:\n  " + "\n  ".join(
         map(str, findings)
     )
+
+
+@pytest.mark.parametrize("spec", CHAPTERS, ids=[c.key for c in CHAPTERS])
+def test_chapter_prose_has_no_typed_verdicts(spec):
+    path = ROOT / "notebooks" / spec.notebook
+    findings = audit.typed_verdicts_in_notebook(nbformat.read(path, as_version=4), spec.notebook)
+    assert not findings, (
+        "glue these directions and verdicts (trustexp.verdicts) or declare why they are not a "
+        "judgement of these data (<!-- not-a-verdict: words — reason -->):\n  "
+        + "\n  ".join(map(str, findings))
+    )
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_has_no_typed_verdicts(page):
+    path = ROOT / "book" / f"{page}.md"
+    if not path.is_file():
+        pytest.skip(f"{page} is not a markdown page")
+    findings = audit.typed_verdicts_in_page(path.read_text(encoding="utf-8"), f"book/{page}.md")
+    assert not findings, "glue these or declare them:\n  " + "\n  ".join(map(str, findings))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The three groups did about equally well.",
+        "Volunteers left benefit more often whichever way of working the lottery gave them.",
+        "Wellbeing rose in all arms.",
+        "Deelnemers stroomden vaker uit dan niet-deelnemers.",
+        "There was no clear difference between the arms.",
+    ],
+)
+def test_a_typed_verdict_is_rejected(text):
+    assert audit.typed_verdicts_in_markdown(text), text
+
+
+def test_glued_and_declared_verdicts_pass():
+    assert not audit.typed_verdicts_in_markdown("Self-direction {glue:text}`verdict_er` outflow.")
+    declared = "<!-- not-a-verdict: rose — a published finding -->\nPublished: wellbeing rose."
+    assert not audit.typed_verdicts_in_markdown(declared)
+    # a declaration covers its exact words only
+    assert [t.text for t in audit.typed_verdicts_in_markdown(declared + " It fell.")] == ["fell"]

@@ -33,7 +33,7 @@ import trustexp_reader as tr  # noqa: E402 - the book's extension, importable fr
 HTML = Path(os.environ.get("TRUSTEXP_BOOK_HTML", ROOT / "book" / "_build" / "html"))
 PDF = HTML / PDF_NAME
 CI = os.environ.get("CI", "").lower() == "true"
-DUTCH = {"chapters/00_samenvatting.html"}
+DUTCH = {"chapters/00_samenvatting.html", "chapters/13_conclusies.html"}
 # Actions that make a PDF reach outside itself (other files, programs, forms, scripts).
 REMOTE_ACTIONS = {"/GoToR", "/GoToE", "/Launch", "/ImportData", "/SubmitForm", "/JavaScript"}
 

@@ -18,11 +18,12 @@ import pandas as pd
 from IPython.display import HTML, Markdown, display
 from myst_nb import glue
 
-from trustexp import disclosure
+from trustexp import disclosure, verdicts
 from trustexp.charts import ChartDisplay, enable_theme
 from trustexp.config import Params, load_params
 from trustexp.data.cohort import read_cohort
 from trustexp.errors import InvalidData
+from trustexp.report.calibration import SEED_SEARCH
 from trustexp.results import write_results
 
 
@@ -47,6 +48,18 @@ class Chapter:
                 f"no cohort at {folder}: run `trustexp data --params <set>` (or `make data`) first"
             )
         return read_cohort(folder)
+
+    @property
+    def synthetic(self) -> bool:
+        """True when the chapter runs on the synthetic cohort (``data.source: synthetic``)."""
+        return self.params.data.source == "synthetic"
+
+    @property
+    def source(self) -> str:
+        """Where the numbers come from, for captions: ``synthetic data`` or the real files."""
+        return (
+            "synthetic data" if self.synthetic else "the municipality's registry and questionnaires"
+        )
 
     @property
     def threshold(self) -> int:
@@ -114,14 +127,70 @@ class Chapter:
         self._rows.append(estimates)
 
     def save(self) -> Path | None:
-        """Write everything recorded to the results store (atomically, after validation)."""
+        """Write everything recorded to the results store (atomically, after validation).
+
+        Every row that compares groups gets its verdict (``trustexp.verdicts``) on the way.
+        """
         if not self._rows:
             return None
-        return write_results(pd.concat(self._rows, ignore_index=True), self.key, self.results_dir)
+        rows = pd.concat(self._rows, ignore_index=True)
+        rows = verdicts.annotate(rows, verdicts.margins_of(self.params.analysis.plan))
+        return write_results(rows, self.key, self.results_dir)
+
+
+DUTCH_CHAPTERS = ("samenvatting", "conclusies")
+"""Chapters written in Dutch: their source texts and seed note are glued in Dutch."""
 
 
 def open(key: str, params_file: str | Path, root: str | Path = ".") -> Chapter:  # noqa: A001
     """Open a chapter: validate the parameter set, enable the chart theme, give access to data."""
     enable_theme()
     pd.set_option("display.precision", 3)
-    return Chapter(key=key, params=load_params(Path(root) / params_file), root=Path(root))
+    ch = Chapter(key=key, params=load_params(Path(root) / params_file), root=Path(root))
+    lang = "nl" if key in DUTCH_CHAPTERS else "en"
+    ch.glue_all(source_texts(ch.synthetic, lang))
+    ch.glue("seed_note", seed_note(ch.params, lang))
+    return ch
+
+
+def seed_note(params: Params, lang: str = "en") -> str:
+    """A sentence on where the numbers come from and how the synthetic cohort's seed was chosen."""
+    nl = lang == "nl"
+    if params.data.source != "synthetic":
+        return ("De getallen komen uit de eigen bestanden van de gemeente." if nl
+                else "The numbers come from the municipality's own files.")  # fmt: skip
+    if params.seed == SEED_SEARCH["chosen"]:
+        if nl:
+            return (f"Deze synthetische gegevens komen van één seed van de generator, {params.seed}, "
+                    f"gekozen uit de seeds {SEED_SEARCH['first']} tot {SEED_SEARCH['last']} omdat het "
+                    "cohort in de gepubliceerde band valt; hoeveel seeds dat doen staat bij Kalibratie "
+                    "(Methods), waar de schattingen tussen duizend andere cohorten liggen bij Robuustheid.")  # fmt: skip
+        return (
+            f"These synthetic data come from one seed of the generator, {params.seed}, chosen among "
+            f"the seeds {SEED_SEARCH['first']} to {SEED_SEARCH['last']} because its cohort lands in "
+            "the published band; how many of those seeds land there is on the Calibration page, and "
+            "where this cohort's estimates sit among a thousand others in the robustness chapter."
+        )
+    if nl:
+        return (f"Deze synthetische gegevens komen van de seed {params.seed}, niet gekozen op waar het "
+                "cohort uitkomt (Methods, Kalibratie).")  # fmt: skip
+    return (
+        f"These synthetic data come from the seed {params.seed}, not chosen for where its cohort "
+        "lands (Methods, Calibration)."
+    )
+
+
+def source_texts(synthetic: bool, lang: str = "en") -> dict[str, str]:
+    """Glue texts every chapter may use to say where its numbers come from.
+
+    ``these_data`` (``these synthetic data`` / ``these data``; Dutch ``deze synthetische
+    gegevens`` / ``deze gegevens``), ``These_data`` (capitalised) and ``data_note`` (`` (synthetic
+    data)`` / empty), so that a build on real files carries no synthetic wording.
+    """
+    if lang == "nl":
+        these = "deze synthetische gegevens" if synthetic else "deze gegevens"
+        note = " (synthetische gegevens)" if synthetic else ""
+    else:
+        these = "these synthetic data" if synthetic else "these data"
+        note = " (synthetic data)" if synthetic else ""
+    return {"these_data": these, "These_data": these[:1].upper() + these[1:], "data_note": note}

@@ -125,6 +125,8 @@ _DEFAULT_MARGINS = {
         "assumption: 10 percentage points of people materially deprived")),
     "contacts": EquivalenceMargin(margin=1.2, scale="points", reason=(
         "0.3 baseline SD (about 4 contacts per month)")),
+    "motivation": EquivalenceMargin(margin=0.25, scale="points", reason=(
+        "about 0.3 baseline SD on the 1-5 scale (assumption: the scale was not published)")),
 }  # fmt: skip
 
 _DEFAULT_FAMILIES = (
@@ -133,7 +135,7 @@ _DEFAULT_FAMILIES = (
     Family(name="exploratory", outcomes=(
         "outflow_any", "outflow_durable", "health", "mental_health", "self_reliance",
         "social_trust", "institutional_trust", "financial_strain", "deprived", "contacts",
-        "ladder"), confirmatory=False),
+        "ladder", "motivation"), confirmatory=False),
 )  # fmt: skip
 _REGISTRY_ESTIMATOR = "difference (covariate-adjusted)"
 _SURVEY_ESTIMATOR = "ANCOVA (baseline score)"
@@ -201,11 +203,13 @@ class Analysis(_Strict):
     alpha: float = Field(0.05, gt=0, lt=0.5)
     disclosure_threshold: int = Field(10, ge=1, le=100)
     n_permutations: int = Field(10_000, ge=100)
-    n_simulations: int = Field(200, ge=10)
-    n_bootstrap: int = Field(2_000, ge=100)
-    smallest_effect_of_interest: float = Field(
-        0.3, gt=0, description="smallest standardised effect (Cohen's d) that would matter"
+    n_simulations: int = Field(
+        1_000, ge=10, description="cohorts per named truth for the primary estimators' coverage"
     )
+    n_simulations_inference: int = Field(
+        200, ge=10, description="cohorts per truth for the comparison of interval kinds (slower)"
+    )
+    n_bootstrap: int = Field(2_000, ge=100)
     durable_exit_months: int = Field(
         12,
         ge=1,

@@ -23,8 +23,7 @@ def pp(diff_pp: float | None, decimals: int = 1, signed: bool = False) -> str:
     """A difference of shares, already in percentage points: ``pp(9.04) == "9.0 percentage points"``."""
     if _bad(diff_pp):
         return "n/a"
-    sign = "+" if signed and diff_pp > 0 else ""
-    return f"{sign}{diff_pp:.{decimals}f} percentage points"
+    return f"{num(diff_pp, decimals, signed)} percentage points"
 
 
 def num(x: float | None, decimals: int = 2, signed: bool = False) -> str:
@@ -42,6 +41,12 @@ def pval(p: float | None) -> str:
     return "< 0.001" if p < 0.001 else f"{p:.3f}"
 
 
+def p_is(p: float | None) -> str:
+    """A p-value after its symbol: ``p_is(0.0342) == "p = 0.034"``, ``p_is(0.0004) == "p < 0.001"``."""
+    text = pval(p)
+    return f"p {text}" if text.startswith("<") else f"p = {text}"
+
+
 def count(n: int | float | None) -> str:
     """A count with thousands separators: ``count(12345) == "12,345"``."""
     return "n/a" if _bad(n) else f"{int(round(n)):,}"
@@ -55,9 +60,9 @@ def ci(low: float | None, high: float | None, decimals: int = 2, scale: str = "p
     if _bad(low) or _bad(high):
         return "[n/a]"
     if scale == "pct":
-        return f"[{100 * low:.1f}%, {100 * high:.1f}%]"
+        return f"[{num(100 * low, 1)}%, {num(100 * high, 1)}%]"
     if scale == "pp":
-        return f"[{low:.1f}, {high:.1f}]"
+        return f"[{num(low, 1)}, {num(high, 1)}]"
     return f"[{num(low, decimals)}, {num(high, decimals)}]"
 
 

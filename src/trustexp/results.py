@@ -19,8 +19,10 @@ import pandera.pandas as pa
 from trustexp import vocab
 from trustexp.errors import InvalidData
 
-COLUMNS = ["chapter", *vocab.ROW_COLUMNS]
-"""The store's columns: ``chapter`` and the row columns of ``vocab.ROW_COLUMNS``."""
+COLUMNS = ["chapter", *vocab.ROW_COLUMNS, "verdict"]
+"""The store's columns: ``chapter``, the row columns of ``vocab.ROW_COLUMNS`` and ``verdict`` (the
+judgement of ``trustexp.verdicts``, empty for rows that are not judged: levels, MDEs, ICCs)."""
+VERDICTS = ("gain", "loss", "higher", "lower", "equivalent", "imprecise")
 
 
 def _schema() -> pa.DataFrameSchema:
@@ -36,6 +38,7 @@ def _schema() -> pa.DataFrameSchema:
             "n": pa.Column("Int64", pa.Check.ge(0)),
             "method": pa.Column(str),
             "scale": pa.Column(str, pa.Check.isin(vocab.SCALES)),
+            "verdict": pa.Column(object, pa.Check.isin(VERDICTS), nullable=True),
         },
         strict=True,
         ordered=True,
@@ -49,6 +52,7 @@ def validate_results(frame: pd.DataFrame) -> pd.DataFrame:
     for col in ("estimate", "ci_low", "ci_high", "p"):
         frame[col] = pd.to_numeric(frame[col], errors="coerce").astype(float)
     frame["n"] = pd.to_numeric(frame["n"], errors="coerce").round().astype("Int64")
+    frame["verdict"] = frame["verdict"].astype(object).where(frame["verdict"].notna(), None)
     try:
         return _schema().validate(frame, lazy=True)
     except pa.errors.SchemaErrors as err:

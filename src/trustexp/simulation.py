@@ -20,9 +20,6 @@ of each person's true change in P(full-time exit) (clipping included) given the 
 cohort drew (``truth``; the participants' consultants are part of what taking part meant), and
 the same with consultant effects set to zero (``truth_population``). ``stats.simulation``
 summarises the replicates (bias, coverage with its Monte Carlo interval and binomial test).
-
-The old harness (``simulate``: 30 non-participants, three estimators, the robustness chapter's
-current table) is kept below unchanged until the chapter is rewired.
 """
 
 from __future__ import annotations
@@ -36,23 +33,17 @@ import numpy as np
 import pandas as pd
 
 from trustexp.config import Params, load_truth, params_from_dict
-from trustexp.data.outcomes import outflow_flags
 from trustexp.data.synthetic import (
     draw_municipal,
     full_time_probability,
-    generate,
     survey_rows,
 )
 from trustexp.data.truth import ARMS, Truth
 from trustexp.stats import att as att_mod
 from trustexp.stats import cluster_robust as cr
 from trustexp.stats import outflow as of
-from trustexp.stats import survey as sv
 from trustexp.stats.simulation import (
-    ESTIMATORS,
-    SIM_NON_PARTICIPANTS,
     replicate_seeds,
-    true_effects,
 )
 
 TREATED = ("eigen_regie", "intensief")
@@ -94,9 +85,14 @@ def _frames(params: Params) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, np.nd
         "outflow_full": full_p, "y0": rows[0]["wellbeing"], "y": rows[4]["wellbeing"],
         **{k: v for k, v in dr.cov_p.items()},
     })  # fmt: skip
-    non = pd.DataFrame({"participant": 0, "arm": None, "consultant_id": None,
-                        "outflow_full": full_n, **{k: v for k, v in dr.cov_n.items()}})  # fmt: skip
-    everyone = pd.concat([part.drop(columns=["y0", "y"]), non], ignore_index=True)
+    n_non = len(full_n)
+    non = {"participant": np.zeros(n_non, np.int64), "arm": np.full(n_non, None, object),
+           "consultant_id": np.full(n_non, None, object), "outflow_full": full_n, **dr.cov_n}  # fmt: skip
+    # column by column: pd.concat of frames with all-None columns spends its time checking NaNs
+    everyone = pd.DataFrame({
+        col: np.concatenate([np.asarray(part[col].to_numpy()), np.asarray(non[col])])
+        for col in part.columns if col not in ("y0", "y")
+    })  # fmt: skip
     t = params.truth
     base = (
         t.participation.outflow_full
@@ -105,7 +101,19 @@ def _frames(params: Params) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, np.nd
     p0 = full_time_probability(t, dr.cov_p, 0.0, dr.education)
     effect = full_time_probability(t, dr.cov_p, dr.shift_full, dr.education) - p0
     effect_pop = full_time_probability(t, dr.cov_p, base, dr.education) - p0
-    return part, everyone, {"effect": effect, "effect_pop": effect_pop, "arm": arm}
+    # The arm contrasts' truth: each arm's mean P(full-time exit) over these participants, with the
+    # consultant effect averaged over the consultants drawn (the superpopulation of consultants the
+    # clustered interval targets). Additive shifts are clipped to [0, 1] by the generator, so the
+    # truth is the mean change in probability, not the nominal shift (they differ for a harmful arm).
+    arm_mean = {}
+    for a in ARMS:
+        shift = t.participation.outflow_full + getattr(t.arm_effect, a).outflow_full
+        arm_mean[a] = float(np.mean([
+            full_time_probability(t, dr.cov_p, shift + c, dr.education).mean()
+            for c in dr.consultant_effect
+        ]))  # fmt: skip
+    return part, everyone, {"effect": effect, "effect_pop": effect_pop, "arm": arm,
+                            "arm_mean": arm_mean}  # fmt: skip
 
 
 def _arm_design(part: pd.DataFrame, adjust: bool, baseline: str | None) -> np.ndarray:
@@ -125,12 +133,14 @@ def _arm_rows(
 ) -> list[dict]:  # fmt: skip
     X = _arm_design(part, adjust, baseline)
     groups = part["consultant_id"].to_numpy()
+    adj = cr.cr2_adjustments(X, groups) if "CR2" in inferences else None
     rows = []
     for j, a in enumerate(TREATED, start=1):
         c = np.zeros(X.shape[1])
         c[j] = 1.0
         for inf in inferences:
-            est = cr.linear_contrast(y, X, c, groups, inf, alpha, 0.0, N_WCR, seed + j)
+            est = cr.linear_contrast(y, X, c, groups, inf, alpha, 0.0, N_WCR, seed + j,
+                                     adjustments=adj if inf == "CR2" else None)  # fmt: skip
             rows.append({"outcome": outcome, "contrast": f"{a} vs {CONTROL}", "method": method,
                          "inference": inf, "truth": truth[a], "truth_population": truth[a],
                          **{k: est[k] for k in ("estimate", "ci_low", "ci_high", "p")}})  # fmt: skip
@@ -152,8 +162,7 @@ def estimate_primary(
     t = params.truth
     part, everyone, tp = _frames(params)
     rows: list[dict] = []
-    arm_truth = {a: 100 * (getattr(t.arm_effect, a).outflow_full - t.arm_effect.regulier.outflow_full)
-                 for a in TREATED}  # fmt: skip
+    arm_truth = {a: 100 * (tp["arm_mean"][a] - tp["arm_mean"][CONTROL]) for a in TREATED}
     y = 100 * part["outflow_full"].to_numpy(float)
     rows += _arm_rows(part, "outflow_full", y, cr.METHODS["unadjusted"], False, None, arm_truth, alpha, seed, infs)  # fmt: skip
     rows += _arm_rows(part, "outflow_full", y, cr.METHODS["adjusted"], True, None, arm_truth, alpha, seed + 10, infs)  # fmt: skip
@@ -249,83 +258,10 @@ def primary_rows(reps_or_summary: pd.DataFrame) -> pd.DataFrame:
     return reps_or_summary.merge(keys, on=["outcome", "contrast", "method", "inference"])
 
 
-# --------------------------------------------------------------------------- the old harness
-
-
-def _sim_params(params: Params, seed: int) -> Params:
-    raw = params.model_dump(mode="json")
-    raw["seed"] = int(seed)
-    raw["data"] = {"source": "synthetic", "raw_dir": raw["data"]["raw_dir"]}
-    raw["cohort"]["comparison"] = "municipal"
-    raw["cohort"]["n_non_participants"] = SIM_NON_PARTICIPANTS
-    return params_from_dict(raw, "<simulation>")
-
-
-def estimate_cohort(cohort, window_months: int, alpha: float = 0.05) -> pd.DataFrame:
-    """The old harness's estimates of one cohort (the chapters' estimators as they were).
-
-    Returns ``outcome, contrast, method, scale, estimate, ci_low, ci_high``.
-    """
-    flags = outflow_flags(cohort.population, cohort.registry, window_months)
-    part = cohort.participants[["person_id", "arm", "consultant_id"]].astype(
-        {"person_id": str, "arm": str, "consultant_id": str}
-    )
-    frame = part.merge(flags.astype({"person_id": str}), on="person_id")
-    frame = frame.assign(outflow_full=frame["outflow_full"].astype(int), participant=1)
-    rows = []
-    for arm in TREATED:
-        a, c = frame[frame["arm"] == arm], frame[frame["arm"] == CONTROL]
-        rd = of.risk_difference(int(a["outflow_full"].sum()), len(a),
-                                int(c["outflow_full"].sum()), len(c), alpha)  # fmt: skip
-        rows.append(dict(outcome="outflow_full", contrast=f"{arm} vs {CONTROL}",
-                         method="risk difference", scale="pp", **rd))  # fmt: skip
-    clustered = of.clustered_arm_contrasts(frame, "outflow_full", alpha)
-    if len(clustered):
-        rows += clustered[clustered["method"] == ESTIMATORS[1][1]].to_dict("records")
-    long = sv.long_outcome(cohort.survey, cohort.participants, "wellbeing")
-    anc = sv.ancova_wave2(long, alpha, "points")
-    rows += anc.assign(outcome="wellbeing").to_dict("records")
-    cols = ["outcome", "contrast", "method", "scale", "estimate", "ci_low", "ci_high"]
-    return pd.DataFrame(rows).reindex(columns=cols)
-
-
-def _one_replicate(task: tuple[dict, int, int]) -> pd.DataFrame:
-    """Worker of the old harness: draw one cohort and estimate."""
-    raw, rep, seed = task
-    params = _sim_params(params_from_dict(raw, "<simulation>"), seed)
-    out = estimate_cohort(
-        generate(params), params.analysis.outflow_window_months, params.analysis.alpha
-    )
-    return out.assign(replicate=rep, seed=seed)
-
-
-def simulate(params: Params, n_simulations: int, workers: int = 2) -> pd.DataFrame:
-    """The old harness: estimates of ``n_simulations`` cohorts drawn from ``params.truth``.
-
-    Kept for the robustness chapter until it moves to ``run_simulation``. Replicate ``r`` uses
-    seed ``replicate_seeds(params.seed, n)[r]``, so the result does not depend on ``workers``.
-    Returns the columns of ``estimate_cohort`` plus ``replicate, seed, truth``.
-    """
-    raw = params.model_dump(mode="json")
-    tasks = [(raw, r, s) for r, s in enumerate(replicate_seeds(params.seed, n_simulations))]
-    if workers <= 1:
-        parts = [_one_replicate(t) for t in tasks]
-    else:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn")) as pool:
-            parts = list(
-                pool.map(_one_replicate, tasks, chunksize=max(1, n_simulations // (4 * workers)))
-            )
-    reps = pd.concat(parts, ignore_index=True)
-    truth = true_effects(params.truth)[["outcome", "contrast", "truth"]]
-    return reps.merge(truth, on=["outcome", "contrast"], how="left")
-
-
 __all__ = [
     "PRIMARY",
     "TRUTHS",
-    "estimate_cohort",
     "estimate_primary",
     "primary_rows",
     "run_simulation",
-    "simulate",
 ]

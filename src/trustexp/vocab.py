@@ -168,9 +168,21 @@ def outcome_label(key: str, lang: Lang = "en") -> str:
     return str(outcome(key)[f"label_{lang}"])
 
 
+def outcome_plain(key: str, window: int, durable: int = 12, lang: Lang = "en") -> str:
+    """A registry outcome's definition in plain words for readers (the codebook's ``plain_*``).
+
+    >>> outcome_plain("outflow_full", 24)
+    'left social assistance for full-time paid work within 24 months of the lottery date'
+    """
+    text = outcome(key).get(f"plain_{_check(lang)}")
+    if text is None:
+        raise KeyError(f"outcome {key!r} has no plain-words definition in the codebook")
+    return str(text).format(window=window, durable=durable)
+
+
 SHARE_ITEMS: tuple[str, ...] = ("deprived",)
 """Questionnaire items that are yes/no: analysed as shares (percent), differences in pp."""
-OUTFLOW_OUTCOMES: tuple[str, ...] = ("outflow_full", "outflow_any")
+OUTFLOW_OUTCOMES: tuple[str, ...] = ("outflow_full", "outflow_any", "outflow_durable")
 UNCONFIRMED: tuple[str, ...] = (
     "health", "mental_health", "self_reliance", "social_trust", "institutional_trust",
     "financial_strain", "deprived",
@@ -179,9 +191,9 @@ UNCONFIRMED: tuple[str, ...] = (
 LOWER_IS_BETTER: tuple[str, ...] = ("financial_strain", "deprived")
 
 DOMAINS: dict[str, tuple[str, ...]] = {
-    "Work and benefit": OUTFLOW_OUTCOMES,
+    "Work and benefit": (*OUTFLOW_OUTCOMES, "motivation"),
     "Wellbeing and health": ("wellbeing", "health", "mental_health"),
-    "Social participation": ("contacts", "ladder"),
+    "Social participation": ("ladder_self", "contacts", "ladder"),
     "Trust": ("social_trust", "institutional_trust"),
     "Self-reliance and poverty": ("self_reliance", "financial_strain", "deprived"),
 }
@@ -193,8 +205,20 @@ def domain_of(key: str) -> str | None:
     return next((d for d, keys in DOMAINS.items() if key in keys), None)
 
 
+def survey_source(outcome: str) -> tuple[str, str]:
+    """The survey column and respondent of a questionnaire outcome (codebook ``outcomes``).
+
+    >>> survey_source("ladder_self"), survey_source("ladder"), survey_source("wellbeing")
+    (('ladder', 'participant'), ('ladder', 'consultant'), ('wellbeing', 'participant'))
+    """
+    spec = codebook()["outcomes"].get(outcome, {})
+    return str(spec.get("column", outcome)), str(spec.get("respondent", "participant"))
+
+
 def _survey_item(item: str) -> dict[str, Any]:
-    return codebook()["tables"]["survey"]["columns"][item]
+    """The survey column of an item or of a questionnaire outcome (``ladder_self`` -> ``ladder``)."""
+    column = codebook()["outcomes"].get(item, {}).get("column", item)
+    return codebook()["tables"]["survey"]["columns"][column]
 
 
 def outcome_unit(item: str, lang: Lang = "en") -> str:
@@ -223,6 +247,7 @@ def outcome_title(key: str, lang: Lang = "en") -> str:
 _UNIT_WORDS = {
     "contacts": {"en": "contacts per month", "nl": "contacten per maand"},
     "ladder": {"en": "rungs", "nl": "treden"},
+    "ladder_self": {"en": "rungs", "nl": "treden"},
 }
 
 
@@ -401,8 +426,7 @@ SCALES: tuple[str, ...] = (
 _SCALE_LABELS = {
     "pp": {"en": "percentage points", "nl": "procentpunt"},
     "points": {"en": "points", "nl": "punten"},
-    "g": {"en": "Hedges' g", "nl": "Hedges' g"},
-    "d": {"en": "Cohen's d (av)", "nl": "Cohen's d (av)"},
+    "d": {"en": "baseline SDs", "nl": "standaarddeviaties bij de start"},
     "odds_ratio": {"en": "odds ratio", "nl": "odds ratio"},
     "hazard_ratio": {"en": "hazard ratio", "nl": "hazard ratio"},
     "ratio": {"en": "rate ratio", "nl": "verhouding"},
@@ -418,15 +442,25 @@ def scale_label(scale: str, lang: Lang = "en") -> str:
 
 
 _METHOD_LABELS = {
-    "ANCOVA": "ANCOVA: two years, adjusted for the start",
+    "ANCOVA (baseline score)": "After two years, adjusted for the start (ANCOVA)",
+    "ANCOVA (baseline score and covariates)": "After two years, adjusted for the start and background",
+    "standardised difference (baseline SD)": "In standard deviations at the start",
     "MixedLM": "Mixed model: difference in change",
-    "TOST": "Difference in change (90% CI, equivalence test)",
-    "Hedges g": "Hedges' g at two years",
-}
+    "mean change": "Change since the start",
+    "MDE": "Smallest difference the trial could detect",
+    "difference (unadjusted)": "Difference in shares",
+    "difference (covariate-adjusted)": "Difference, adjusted for background",
+    "ATT (regression adjustment)": "Effect on participants (regression adjustment)",
+    "ATT (IPW)": "Effect on participants (reweighting)",
+    "ATT (doubly robust)": "Effect on participants (doubly robust)",
+    "proportional odds": "Odds ratio of a higher rung",
+    "negative binomial": "Rate ratio",
+    "rating gap ANCOVA (consultant minus own rating)": "Rating gap: consultant minus own rating",
+}  # fmt: skip
 
 
 def method_label(method: str) -> str:
-    """A longer English description of a survey estimator's store ``method`` for chart rows."""
+    """A reader's description of a store ``method`` (tables and chart rows); unknown methods as is."""
     return _METHOD_LABELS.get(method, method)
 
 

@@ -65,14 +65,16 @@ def test_gap_texts_match_the_frames():
     cohort = generate(make_params())
     res = cs.consultant_analysis(cohort.survey, cohort.participants, 0.05, 100, 1, 10)
     got = show.gap_texts(res)
-    assert set(got) == {f"{i}_{k}" for i in ("ladder", "wellbeing") for k in show.GAP_KEYS}
+    assert set(got) == {f"{i}_{k}" for i in ("ladder", "wellbeing") for k in show.GAP_KEYS} | {
+        "view_text"
+    }
     for item, unit in (("ladder", "rungs"), ("wellbeing", "points")):
         pooled = res.pooled[res.pooled["item"] == item].iloc[0]
         est, lo, hi = pooled["estimate"], pooled["ci_low"], pooled["ci_high"]
         assert got[f"{item}_gap"] == fmt.num(est)
         assert (
             got[f"{item}_gap_ci"]
-            == f"{fmt.num(est)} {unit} (95% CI [{fmt.num(lo)}, {fmt.num(hi)}])"
+            == f"{fmt.num(est, signed=True)} {unit} (95% CI [{fmt.num(lo)}, {fmt.num(hi)}])"
         )
         for wave in (0, 2):
             row = res.by_wave[(res.by_wave["item"] == item) & (res.by_wave["wave"] == wave)]
@@ -120,3 +122,66 @@ def test_store_rows_are_the_analysis_rows_of_every_part():
     want = show.consultant_store_rows(res.pooled, res.by_wave, res.by_arm_wave, res.icc,
                                       res.icc_by_wave, res.only_means.get("progress"))  # fmt: skip
     pd.testing.assert_frame_equal(show.store_rows(res), want)
+
+
+@pytest.mark.parametrize(
+    ("icc", "word"),
+    [(0.0, "poor"), (0.4999, "poor"), (0.5, "moderate"), (0.62, "moderate"), (0.75, "good"),
+     (0.8999, "good"), (0.9, "excellent"), (0.97, "excellent"), (float("nan"), "not estimated")],
+)  # fmt: skip
+def test_icc_words_follow_koo_and_li(icc, word):
+    assert show.icc_words(icc) == word
+
+
+def _frame(items, est, lo, hi, **extra) -> pd.DataFrame:
+    return pd.DataFrame({"item": items, "estimate": est, "ci_low": lo, "ci_high": hi, **extra})
+
+
+def _hand_analysis(wb_gap=(0.63, 0.5, 0.76), growth=(0.3, 0.1, 0.5)) -> cs.ConsultantAnalysis:
+    """Ladder: consultants lower; wellbeing: ``wb_gap``; ICCs and waves by hand."""
+    items = ["ladder", "wellbeing"]
+    pooled = _frame(items, [-0.4, wb_gap[0]], [-0.7, wb_gap[1]], [-0.1, wb_gap[2]], n=[80, 80])
+    by_wave = pd.DataFrame({"item": ["ladder"] * 2 + ["wellbeing"] * 2, "wave": [0, 2, 0, 2],
+                            "estimate": [-0.3, -0.5, 0.2, 1.0], "n": [40, 40, 40, 40]})  # fmt: skip
+    icc = pd.DataFrame({"item": items, "icc_agreement": [0.62, 0.31], "icc_agreement_low": [0.5, 0.1],
+                        "icc_agreement_high": [0.72, 0.5], "icc_consistency": [0.7, 0.4]})  # fmt: skip
+    grow = _frame(items, [-0.05, growth[0]], [-0.3, growth[1]], [0.2, growth[2]])
+    empty = pd.DataFrame()
+    return cs.ConsultantAnalysis(paired=items, only=["progress"], pairs=empty, by_wave=by_wave,
+                                 by_arm_wave=empty, pooled=pooled, icc=icc, icc_by_wave=empty,
+                                 limits=empty, cells=empty, n_hidden=0, growth=grow)  # fmt: skip
+
+
+def test_gap_texts_say_higher_lower_or_not_clearly_from_the_interval():
+    got = show.gap_texts(_hand_analysis())
+    assert got["wellbeing_gap_text"] == "0.63 points higher (95% CI [0.50, 0.76])"
+    assert got["ladder_gap_text"] == "0.40 rungs lower (95% CI [-0.70, -0.10])"
+    assert (
+        got["wellbeing_growth_dir"] == "grew"
+        and got["ladder_growth_dir"] == "did not clearly change"
+    )
+    assert got["ladder_icc_words"] == "moderate" and got["wellbeing_icc_words"] == "poor"
+    assert (got["ladder_gap_w0"], got["ladder_gap_w2"]) == ("-0.30", "-0.50")
+    assert got["ladder_icc_ci"] == "[0.50, 0.72]" and got["wellbeing_icc_c"] == "0.40"
+    # one item each way: no single direction
+    assert got["view_text"].startswith("The consultants' and the participants' judgements did not")
+    unclear = show.gap_texts(_hand_analysis(wb_gap=(0.1, -0.2, 0.4), growth=(-0.3, -0.5, -0.1)))
+    assert unclear["wellbeing_gap_text"] == (
+        "not clearly higher or lower (+0.10 points, 95% CI [-0.20, 0.40])"
+    )
+    assert unclear["wellbeing_growth_dir"] == "shrank"
+    assert unclear["view_text"].startswith(
+        "The consultants' and the participants' judgements did not"
+    )
+
+
+def test_view_text_names_one_direction_only_when_every_gap_is_clear_that_way():
+    both_lower = _hand_analysis(wb_gap=(-0.5, -0.8, -0.2))
+    assert show.view_text(both_lower).startswith(
+        "The consultants judged their clients less positively"
+    )
+    both_higher = _hand_analysis()
+    both_higher.pooled.loc[0, ["estimate", "ci_low", "ci_high"]] = [0.4, 0.1, 0.7]
+    assert show.view_text(both_higher).startswith(
+        "The consultants judged their clients more positively"
+    )

@@ -24,11 +24,16 @@ def test_data_texts_from_the_codebook_and_counts():
     frame = pd.DataFrame(
         {"group": ["eigen_regie"] * 12 + ["intensief"] * 3 + ["non_participants"] * 1500}
     )
-    texts = show.data_texts(frame, {"person_months": 123456, "people": 4321}, 24, "national", 10)
+    texts = show.data_texts(
+        frame, {"person_months": 123456, "people": 4321}, 24, "national", 10, 18
+    )
     book = yaml.safe_load(CODEBOOK_PATH.read_text())["outcomes"]
+    plain = {k: book[k]["plain_en"].format(window=24, durable=18)
+             for k in ("outflow_full", "outflow_any", "outflow_durable")}  # fmt: skip
     assert texts == {
-        "def_full": book["outflow_full"]["definition"].replace("outflow_window_months", "24"),
-        "def_any": book["outflow_any"]["definition"].replace("outflow_window_months", "24"),
+        "def_full": plain["outflow_full"],
+        "def_any": plain["outflow_any"],
+        "def_durable": plain["outflow_durable"],
         "window_text": "24 months",
         "comparison_text": "a national stock of recipients of social assistance on benefit at the lottery date",
         "n_person_months": "123,456",
@@ -36,6 +41,10 @@ def test_data_texts_from_the_codebook_and_counts():
         "n_arms_text": "Self-direction 12, Intensive support < 10, Regular service 0",
         "n_non": "1,500",
     }  # fmt: skip
+    assert texts["def_full"] == (
+        "left social assistance for full-time paid work within 24 months of the lottery date"
+    )
+    assert "18 months after" in texts["def_durable"] and "outflow_window" not in texts["def_any"]
     municipal = show.data_texts(frame, {"person_months": 1, "people": 1}, 24, "municipal", 10)
     assert municipal["comparison_text"].startswith("the municipality's other recipients")
 
@@ -69,44 +78,98 @@ def test_shares_by_outcome_texts_and_ratio():
     assert show.published_texts(no_non, 0.31, 0.262, 2.4)["ratio"] == "n/a"
 
 
-def test_estimate_texts_pick_the_right_rows():
+ADJ, RAW, ATT = "difference (covariate-adjusted)", "difference (unadjusted)", "ATT (doubly robust)"
+
+
+def _estimate_rows(er=(-1.5, -9.0, 6.0)):
     pvn = "participants vs non_participants"
-    rows = _rows(
+    return _rows(
         ("outflow_full", pvn, "risk difference", 9.04, 4.96, 13.1),
-        ("outflow_full", pvn, "adjusted risk difference", 6.5, 2.25, 10.75),
-        ("outflow_full", pvn, "reweighted risk difference", 5.0, 0.5, 9.5),
-        ("outflow_full", "eigen_regie vs regulier", "risk difference", -1.5, -9.0, 6.0),
-        ("outflow_full", "intensief vs regulier", "risk difference", 0.3, -7.0, 7.6),
-        ("outflow_full", "intensief vs regulier", "adjusted risk difference", 99.0, 98.0, 100.0),
+        ("outflow_full", pvn, ATT, 6.5, 2.25, 10.75),
+        ("outflow_full", pvn, "ATT (regression adjustment)", 6.0, 2.0, 10.0),
+        ("outflow_full", pvn, "ATT (IPW)", 5.0, 0.5, 9.5),
+        ("outflow_full", "eigen_regie vs regulier", ADJ, *er),
+        ("outflow_full", "eigen_regie vs regulier", RAW, -1.0, -8.0, 6.0),
+        ("outflow_full", "intensief vs regulier", ADJ, 6.0, 0.5, 11.5),
+        ("outflow_full", "intensief vs regulier", RAW, 99.0, 98.0, 100.0),
+        ("outflow_any", "intensief vs regulier", ADJ, -3.0, -4.0, -2.0),
     )
-    ci = "percentage points (95% CI"
-    assert show.estimate_texts(rows, (5.0, 12.0)) == {
-        "rd_full_pvn": f"9.0 {ci} [5.0, 13.1])",
-        "adj_full_pvn": f"6.5 {ci} [2.2, 10.8])",
-        "rw_full_pvn": f"5.0 {ci} [0.5, 9.5])",
-        "rd_full_er": f"-1.5 {ci} [-9.0, 6.0])",
-        "rd_full_in": f"0.3 {ci} [-7.0, 7.6])",
-        "rd_any_pvn": "n/a (95% CI [n/a])",  # not among the rows
+
+
+def test_estimate_texts_pick_the_right_rows_and_judge_them():
+    ci, na = "percentage points (95% CI", "n/a (95% CI [n/a])"
+    got = show.estimate_texts(_estimate_rows(), (5.0, 12.0), {"outflow_full": 5.0})
+    assert got == {
+        "rd_full_pvn": f"+9.0 {ci} [5.0, 13.1])",
+        "att_full_pvn": f"+6.5 {ci} [2.2, 10.8])",
+        "ra_full_pvn": f"+6.0 {ci} [2.0, 10.0])",
+        "ipw_full_pvn": f"+5.0 {ci} [0.5, 9.5])",
+        "rd_any_pvn": na, "att_any_pvn": na, "att_durable_pvn": na,  # not among the rows
         "published_range": "5 to 12 percentage points",
-    }
-    arms = show.arm_vs_non_texts(
-        _rows(("outflow_full", "regulier vs non_participants", "risk difference", 4.0, 1.0, 7.0))
+        "att_often": "more often", "att_judgement": "a clear gain",
+        "adj_full_er": f"-1.5 {ci} [-9.0, 6.0])", "raw_full_er": f"-1.0 {ci} [-8.0, 6.0])",
+        "adj_any_er": na, "adj_durable_er": na,
+        "often_er": "not clearly more or less often",
+        "judgement_er": "too imprecise to tell (the data allow anything from -9.0 to +6.0 percentage points)",
+        "adj_full_in": f"+6.0 {ci} [0.5, 11.5])", "raw_full_in": f"+99.0 {ci} [98.0, 100.0])",
+        "adj_any_in": f"-3.0 {ci} [-4.0, -2.0])", "adj_durable_in": na,
+        "often_in": "more often", "judgement_in": "a clear gain",
+    }  # fmt: skip
+    inside = show.estimate_texts(
+        _estimate_rows(er=(0.5, -3.0, 4.0)), (5.0, 12.0), {"outflow_full": 5.0}
     )
+    assert inside["often_er"] == "not clearly more or less often"
+    assert inside["judgement_er"] == "no difference that matters (within the margin)"
+    lower = show.estimate_texts(_estimate_rows(er=(-7.0, -12.0, -2.0)), (5.0, 12.0), {})
+    assert (lower["often_er"], lower["judgement_er"]) == ("less often", "a clear loss")
+    no_att = _estimate_rows()[lambda r: r["method"] != ATT]
+    got = show.estimate_texts(no_att, (5.0, 12.0), {})
+    assert (got["att_often"], got["att_judgement"]) == (
+        "not clearly more or less often", "too imprecise to tell")  # fmt: skip
+
+
+def test_arm_vs_non_texts_give_the_raw_gap_and_the_att_per_arm():
+    ci = "percentage points (95% CI"
+    arms = show.arm_vs_non_texts(_rows(
+        ("outflow_full", "regulier vs non_participants", "risk difference", 4.0, 1.0, 7.0),
+        ("outflow_full", "regulier vs non_participants", ATT, 3.0, -0.5, 6.5)))  # fmt: skip
     assert arms == {"rd_full_eigen_regie_non": "n/a (95% CI [n/a])",
+                    "att_full_eigen_regie_non": "n/a (95% CI [n/a])",
                     "rd_full_intensief_non": "n/a (95% CI [n/a])",
-                    "rd_full_regulier_non": f"4.0 {ci} [1.0, 7.0])"}  # fmt: skip
+                    "att_full_intensief_non": "n/a (95% CI [n/a])",
+                    "rd_full_regulier_non": f"+4.0 {ci} [1.0, 7.0])",
+                    "att_full_regulier_non": f"+3.0 {ci} [-0.5, 6.5])"}  # fmt: skip
 
 
-def test_forest_and_clustered_rows_filter_by_method():
+def test_contrasts_display_shows_pp_rows_with_their_verdict():
+    rows = pd.concat([_estimate_rows(), _rows(
+        ("outflow_full", "participants vs non_participants", "hazard ratio", 1.5, 1.2, 1.9)
+    ).assign(scale="hazard_ratio")], ignore_index=True)  # fmt: skip
+    shown = show.contrasts_display(rows, {"outflow_full": 5.0})
+    assert shown.columns.tolist() == ["outcome", "contrast", "difference, pp [95% CI]", "method", "p",
+                                      "n", "verdict"]  # fmt: skip
+    assert len(shown) == 9  # the hazard ratio is not a difference of shares
+    first, er = shown.iloc[0], shown.iloc[4]
+    assert first["difference, pp [95% CI]"] == "+9.0 [5.0, 13.1]" and first["p"] == "0.040"
+    assert first["verdict"] == "a clear gain" and first["n"] == 300
+    assert (er["method"], er["verdict"]) == (
+        "Difference, adjusted for background",
+        "too imprecise to tell",
+    )
+    assert shown.iloc[8]["verdict"] == "a clear loss"  # outflow to any exit fell
+
+
+def test_forest_rows_keep_the_raw_gap_the_att_and_both_lottery_contrasts():
     rows = _rows(
         ("outflow_full", "a vs b", "risk difference", 1, 0, 2),
-        ("outflow_full", "a vs b", "adjusted risk difference, consultant-clustered", 1, 0, 2),
-        ("outflow_full", "a vs b", "reweighted risk difference", 1, 0, 2),
+        ("outflow_full", "a vs b", ADJ, 1, 0, 2),
+        ("outflow_full", "a vs b", "ATT (IPW)", 1, 0, 2),
         ("outflow_any", "a vs b", "risk difference", 1, 0, 2),
-        ("outflow_full", "a vs b", "LPM, consultant-clustered", 1, 0, 2),
+        ("outflow_full", "a vs b", ATT, 1, 0, 2),
+        ("outflow_full", "a vs b", RAW, 1, 0, 2),
     )
-    assert show.forest_rows(rows).index.tolist() == [0, 2]
-    assert show.clustered_rows(rows).index.tolist() == [4]
+    assert show.forest_rows(rows).index.tolist() == [0, 1, 4, 5]
+    assert show.forest_rows(rows, "outflow_any").index.tolist() == [3]
 
 
 def test_balance_display_and_texts():
@@ -124,16 +187,21 @@ def test_balance_display_and_texts():
 
 def test_duration_display_and_text():
     dc = pd.DataFrame({
-        "duration_class": ["1-3 years", "1-3 years"], "method": ["risk difference", "adjusted risk difference"],
+        "duration_class": ["1-3 years", "1-3 years"], "method": ["risk difference", ATT],
         "n_participants": [80, 80], "n_non_participants": [400, 400], "estimate": [7.0, 5.5],
         "ci_low": [-1.0, -2.5], "ci_high": [15.0, 13.5], "p": [0.09, 0.0004], "outcome": "outflow_full",
     })  # fmt: skip
     shown = show.duration_contrasts_display(dc)
-    assert shown.columns.tolist() == ["time on benefit", "method", "n_participants",
-                                      "n_non_participants", "difference", "95% CI (pp)", "p"]  # fmt: skip
-    assert shown.iloc[1, 4:].tolist() == ["+5.5 percentage points", "[-2.5, 13.5]", "< 0.001"]
-    assert show.duration_texts(dc) == {"adj_full_13": "5.5 percentage points (95% CI [-2.5, 13.5])"}
-    assert show.duration_texts(dc.iloc[:1]) == {"adj_full_13": "n/a"}
+    assert shown.columns.tolist() == ["time on benefit", "difference, pp [95% CI]", "method", "p",
+                                      "participants", "non-participants"]  # fmt: skip
+    assert shown.iloc[1].tolist() == ["1-3 years", "+5.5 [-2.5, 13.5]",
+                                      "Effect on participants (doubly robust)", "< 0.001", 80, 400]  # fmt: skip
+    assert show.duration_texts(dc) == {
+        "att_full_13": "+5.5 percentage points (95% CI [-2.5, 13.5])"
+    }
+    assert show.duration_texts(dc.iloc[:1]) == {
+        "att_full_13": "not estimable (too few people in the class)"
+    }
 
 
 def test_consultant_mix_display_and_texts():
@@ -150,7 +218,7 @@ def test_consultant_mix_display_and_texts():
         "n_consultants": "7",
         "r2_without": "8.1%",
         "r2_with": "12.3%",
-        "p_consultant": "0.200",
+        "p_consultant": "p = 0.200",
     }
 
 
@@ -212,7 +280,7 @@ def test_survival_texts_format_logrank_and_the_adjusted_hazard_ratio():
     _, p_arms = survdiff(arms["time"], arms["event_any"], arms["group"])
 
     def as_p(p):
-        return "< 0.001" if p < 0.001 else f"{p:.3f}"
+        return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
 
     assert texts == {
         "logrank_all": as_p(p_all),

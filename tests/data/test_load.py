@@ -163,6 +163,16 @@ CORRUPTIONS = {
         _set("survey", 2, "person_id", "P9999999"),
         ["survey.csv", "'person_id'", "survey person not in participants", "rows 2", "'P9999999'"],
     ),
+    "spending person not in population": (
+        _set("spending", 2, "person_id", "P9999999"),
+        [
+            "spending.csv",
+            "'person_id'",
+            "spending person not in population",
+            "rows 2",
+            "'P9999999'",
+        ],
+    ),
     "negative spending": (
         _set("spending", 1, "amount_eur", "-10.5"),
         ["spending.csv", "'amount_eur'", "must be between 0 and", "rows 1", "-10.5"],
@@ -215,6 +225,16 @@ def test_corruption_is_refused_with_a_precise_message(name, csv_dir):
     message = str(info.value)
     for part in expected:
         assert part in message, f"{part!r} not in:\n{message}"
+
+
+def test_spending_of_a_non_participant_in_the_population_is_accepted(tiny, csv_dir):
+    population = pd.read_csv(csv_dir / "population.csv", dtype=str, keep_default_na=False)
+    spending = pd.read_csv(csv_dir / "spending.csv", dtype=str, keep_default_na=False)
+    non_ids = population.loc[population["participant"] == "False", "person_id"]
+    non = non_ids[~non_ids.isin(spending["person_id"])].iloc[0]  # had no payments before
+    _edit(csv_dir, "spending", _set("spending", 1, "person_id", non)[1])
+    loaded = load_raw(csv_dir)
+    assert non in set(loaded.spending["person_id"].astype(str))
 
 
 def test_lottery_date_after_survey_date_is_refused(csv_dir):

@@ -144,3 +144,29 @@ def test_arm_contrasts_adjusted_equals_statsmodels_formula_fit() -> None:
     assert row["method"] == "difference (covariate-adjusted)" and row["scale"] == "pp"
     anc = cr.arm_contrasts(f, "y", baseline="y0", scale="points", inference="CR2")
     assert set(anc["method"]) == {"ANCOVA (baseline score)"} and (anc["df"] < 12).all()
+
+
+def test_shared_cr2_adjustments_give_the_same_contrast_as_computing_them_afresh() -> None:
+    y, X, g = _data(seed=7)
+    y2 = y[::-1].copy()  # a second outcome on the same design
+    shared = cr.cr2_adjustments(X, g)
+    assert len(shared) == 12 and all(a.shape == (10, 10) for _, a in shared)
+    for outcome in (y, y2):
+        for c in (np.array([0.0, 1.0, 0.0]), np.array([0.0, 0.0, 1.0]), np.array([1.0, 1.0, 0.0])):
+            fresh = cr.linear_contrast(outcome, X, c, g, "CR2")
+            reused = cr.linear_contrast(outcome, X, c, g, "CR2", adjustments=shared)
+            assert reused == pytest.approx(fresh, rel=1e-12)
+    # and both equal a dense CR2 sandwich with (I - H_gg)^(-1/2) written out
+    _, u, _ = cr.ols(y, X)
+    bread = np.linalg.inv(X.T @ X)
+    meat = np.zeros((3, 3))
+    for k in np.unique(g):
+        i = np.flatnonzero(g == k)
+        vals, vecs = np.linalg.eigh(np.eye(len(i)) - X[i] @ bread @ X[i].T)
+        s = X[i].T @ (vecs @ np.diag(vals**-0.5) @ vecs.T) @ u[i]
+        meat += np.outer(s, s)
+    np.testing.assert_allclose(cr.cluster_robust_vcov(X, u, g, "CR2", shared),
+                               bread @ meat @ bread, rtol=1e-10)  # fmt: skip
+    assert cr.bell_mccaffrey_df(X, g, np.array([0.0, 1.0, 0.0]), shared) == pytest.approx(
+        _bm_df_dense(X, g, np.array([0.0, 1.0, 0.0])), rel=1e-9
+    )

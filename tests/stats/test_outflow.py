@@ -109,34 +109,6 @@ def _person_frame(n: int = 600, seed: int = 3) -> pd.DataFrame:
     return frame
 
 
-def test_adjusted_risk_difference_matches_hand_g_computation():
-    import statsmodels.api as sm
-    from patsy import dmatrices
-
-    frame = _person_frame().assign(treated=lambda f: f["participant"])
-    out = so.adjusted_risk_difference(frame, "outflow_full")
-    y, x = dmatrices(f"outflow_full ~ treated + {so.COVARIATES}", frame, return_type="dataframe")
-    glm = sm.GLM(y, x, family=sm.families.Binomial()).fit(cov_type="HC1")
-    x1, x0 = x.copy(), x.copy()
-    x1["treated"], x0["treated"] = 1.0, 0.0
-
-    def ame(beta):
-        expit = lambda v: 1 / (1 + np.exp(-v))  # noqa: E731
-        return float(np.mean(expit(x1.to_numpy() @ beta) - expit(x0.to_numpy() @ beta)))
-
-    beta = glm.params.to_numpy()
-    grad = np.array([(ame(beta + h) - ame(beta - h)) / 2e-6 for h in np.eye(len(beta)) * 1e-6])
-    se = math.sqrt(grad @ glm.cov_params().to_numpy() @ grad)
-    assert out["estimate"] == pytest.approx(100 * ame(beta), rel=1e-5)
-    assert (out["ci_high"] - out["ci_low"]) / (2 * 1.959964) == pytest.approx(100 * se, rel=1e-3)
-    assert out["n"] == len(frame)
-
-
-def test_adjusted_risk_difference_with_one_group_is_not_estimable():
-    frame = _person_frame().assign(treated=1)
-    assert math.isnan(so.adjusted_risk_difference(frame, "outflow_full")["estimate"])
-
-
 def test_propensity_weights_balance_the_modelled_covariates():
     frame = _person_frame(900, seed=5)
     w = so.propensity_weights(frame)
@@ -153,41 +125,43 @@ def test_propensity_weights_balance_the_modelled_covariates():
     assert w[~t].sum() == pytest.approx((~t).sum())
 
 
-def test_reweighted_risk_difference_is_the_difference_of_weighted_means():
-    frame = _person_frame()
-    w = pd.Series(np.linspace(0.5, 2.0, len(frame)), index=frame.index)
-    out = so.reweighted_risk_difference(frame, "outflow_full", w)
-    t = frame["participant"] == 1
-    expected = np.average(frame.loc[t, "outflow_full"], weights=w[t]) - np.average(
-        frame.loc[~t, "outflow_full"], weights=w[~t]
-    )
-    assert out["estimate"] == pytest.approx(100 * expected)
-    assert out["ci_low"] < out["estimate"] < out["ci_high"]
+def test_contrast_rows_hold_the_planned_estimators_against_hand_computations():
+    import statsmodels.formula.api as smf
 
-
-def test_clustered_arm_contrast_matches_hand_cr1_sandwich():
     frame = _person_frame(900, seed=8)
-    rows = so.clustered_arm_contrasts(frame, "outflow_full").set_index(["contrast", "method"])
-    part = frame[frame["participant"] == 1].reset_index(drop=True)
-    y = part["outflow_full"].to_numpy(float)
-    x = np.column_stack(
-        [np.ones(len(part)), part["arm"] == "eigen_regie", part["arm"] == "intensief"]
-    ).astype(float)
-    bread = np.linalg.inv(x.T @ x)
-    beta = bread @ x.T @ y
-    u = y - x @ beta
-    g = part["consultant_id"].to_numpy()
-    meat = sum(np.outer(x[g == c].T @ u[g == c], x[g == c].T @ u[g == c]) for c in np.unique(g))
-    n, k, ng = len(y), x.shape[1], len(np.unique(g))
-    cov = ng / (ng - 1) * (n - 1) / (n - k) * bread @ meat @ bread
-    r = rows.loc[("eigen_regie vs regulier", "risk difference (consultant-clustered LPM)")]
-    diff = (
-        part.loc[part.arm == "eigen_regie", "outflow_full"].mean()
-        - part.loc[part.arm == "regulier", "outflow_full"].mean()
+    rows = so.contrast_rows(frame, outcomes=("outflow_full",), n_bootstrap=200, seed=3)
+    got = rows.set_index(["contrast", "method"])
+    part = frame[frame["participant"] == 1]
+    y = part["outflow_full"]
+    for arm in ("eigen_regie", "intensief"):
+        c = f"{arm} vs regulier"
+        diff = y[part["arm"] == arm].mean() - y[part["arm"] == "regulier"].mean()
+        assert got.loc[(c, "difference (unadjusted)"), "estimate"] == pytest.approx(100 * diff)
+        assert (
+            got.loc[(c, "difference (unadjusted)"), "n"]
+            == part["arm"].isin([arm, "regulier"]).sum()
+        )
+    # adjusted: OLS on arm dummies and the registry covariates among participants
+    fit = smf.ols("outflow_full ~ C(arm, Treatment('regulier')) + age + C(sex) + C(household)"
+                  " + migration_background + benefit_years", part).fit()  # fmt: skip
+    coef = fit.params["C(arm, Treatment('regulier'))[T.eigen_regie]"]
+    adj = got.loc[("eigen_regie vs regulier", "difference (covariate-adjusted)")]
+    assert adj["estimate"] == pytest.approx(100 * coef)
+    assert adj["ci_low"] < adj["estimate"] < adj["ci_high"]
+    # against non-participants: the raw difference of shares and the three ATT estimators
+    non = frame.loc[frame["participant"] == 0, "outflow_full"]
+    raw = got.loc[("participants vs non_participants", "risk difference")]
+    assert raw["estimate"] == pytest.approx(100 * (y.mean() - non.mean()))
+    pvn = rows[rows["contrast"] == "participants vs non_participants"]
+    assert set(pvn["method"]) == {"risk difference", "ATT (regression adjustment)", "ATT (IPW)",
+                                  "ATT (doubly robust)"}  # fmt: skip
+    assert (
+        not rows["method"]
+        .isin(["risk difference"])
+        .loc[rows["contrast"].str.endswith("regulier")]
+        .any()
     )
-    assert r["estimate"] == pytest.approx(100 * diff)
-    half = stats.t.ppf(0.975, ng - 1) * math.sqrt(cov[1, 1])
-    assert r["ci_high"] - r["estimate"] == pytest.approx(100 * half, rel=1e-6)
+    assert set(rows["scale"]) == {"pp"} and list(rows.columns) == so.STORE_COLUMNS
 
 
 def test_consultant_variance_matches_least_squares_r2():
@@ -345,25 +319,27 @@ def truth_frame(tmp_path_factory):
 
 
 def test_chapter_recovers_the_known_arm_and_participation_effects(truth_frame):
-    rd = so.risk_differences(truth_frame, "outflow_full").set_index("contrast")
-    arm = rd.loc["eigen_regie vs regulier"]
-    assert arm["ci_low"] <= 10.0 <= arm["ci_high"] and arm["ci_low"] > 0
-    intens = rd.loc["intensief vs regulier"]
+    from trustexp.stats import cluster_robust as cr
+    from trustexp.stats.att import att_contrasts
+
+    part = truth_frame[truth_frame["participant"] == 1]
+    arm = cr.arm_contrasts(part, "outflow_full", adjust=True).set_index("contrast")
+    er = arm.loc["eigen_regie vs regulier"]
+    assert er["ci_low"] <= 10.0 <= er["ci_high"] and er["ci_low"] > 0
+    intens = arm.loc["intensief vs regulier"]
     assert intens["ci_low"] <= 0.0 <= intens["ci_high"]
     # participants vs non-participants: participation effect + mean arm effect = 15 + 10/3 pp
-    adj = so.adjusted_risk_differences(truth_frame, "outflow_full")
-    pick = (adj["contrast"] == "participants vs non_participants") & (
-        adj["method"] == "adjusted risk difference"
-    )
-    row = adj[pick].iloc[0]
+    att = att_contrasts(truth_frame, "outflow_full", contrasts=("participants vs non_participants",),
+                        inference="analytic").set_index("method")  # fmt: skip
     truth = 15 + 10 / 3
-    assert row["ci_low"] <= truth <= row["ci_high"]
-    w = so.propensity_weights(truth_frame)
-    rw = so.reweighted_risk_difference(truth_frame, "outflow_full", w)
-    assert rw["ci_low"] <= truth <= rw["ci_high"]
+    for method in ("ATT (doubly robust)", "ATT (IPW)", "ATT (regression adjustment)"):
+        assert att.loc[method, "ci_low"] <= truth <= att.loc[method, "ci_high"], method
     # the unadjusted contrast is confounded by benefit duration (participants are newer)
-    raw = rd.loc["participants vs non_participants", "estimate"]
-    assert raw > row["estimate"]
+    rd = so.risk_differences(truth_frame, "outflow_full").set_index("contrast")
+    assert (
+        rd.loc["participants vs non_participants", "estimate"]
+        > att.loc["ATT (doubly robust)", "estimate"]
+    )
 
 
 # --------------------------------------------------------------------------- chapter steps

@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
 from trustexp.config import params_from_dict
@@ -77,20 +76,6 @@ def test_standardised_difference_divides_estimate_and_ci_by_the_baseline_sd() ->
     assert out["ci_high"].tolist() == pytest.approx([0.8, 1 / 3])
     assert set(out["method"]) == {pl.STANDARDISED} and set(out["scale"]) == {"d"}
     assert pl.baseline_sd([2.0, 4.0, np.nan, 6.0]) == pytest.approx(2.0)
-
-
-def test_equivalence_uses_the_90_percent_ci_and_matches_tost() -> None:
-    rows = pd.DataFrame({"outcome": ["wellbeing"] * 3, "estimate": [0.1, 0.3, -0.1],
-                         "se": [0.1, 0.2, 0.25], "df": [np.inf, 40.0, np.inf]})  # fmt: skip
-    out = pl.equivalence(rows, {"wellbeing": 0.5})
-    z = stats.norm.ppf(0.95)
-    assert out.loc[0, "ci_low"] == pytest.approx(0.1 - z * 0.1)
-    t = stats.t.ppf(0.95, 40)
-    assert out.loc[1, "ci_high"] == pytest.approx(0.3 + t * 0.2)
-    assert out["equivalent"].tolist() == [True, False, False]
-    # TOST p-values by hand: max of the two one-sided tests
-    assert out.loc[0, "p"] == pytest.approx(max(stats.norm.sf(6.0), stats.norm.cdf(-4.0)))
-    assert ((out["p"] < 0.05) == out["equivalent"]).all()
 
 
 def test_analysis_plan_is_validated_and_defaults_equal_the_parameter_set() -> None:

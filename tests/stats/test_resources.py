@@ -7,7 +7,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import SPENDING, SPENDING_PARTICIPANTS, make_params, spending_outflow_case
+from conftest import SPENDING, SPENDING_PARTICIPANTS, make_params
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from statsmodels.stats.weightstats import ttest_ind
@@ -80,27 +80,6 @@ def test_bootstrap_ci_is_close_to_the_normal_interval_of_a_mean():
     se = x.std(ddof=1) / np.sqrt(len(x))
     assert r["per_participant_low"] == pytest.approx(x.mean() - 1.96 * se, rel=0.03)
     assert r["per_participant_high"] == pytest.approx(x.mean() + 1.96 * se, rel=0.03)
-
-
-def test_eur_per_extra_outflow_hand_values():
-    per, flags, non = spending_outflow_case()
-    got = rs.eur_per_extra_outflow(per, flags, non, 1000, seed=3).set_index(["group", "comparison"])
-    r = got.loc[("eigen_regie", "non_participants")]
-    assert r["extra_outflow_pp"] == pytest.approx(20.0)
-    assert r["estimate"] == pytest.approx(600 / 0.20)
-    assert r["bounded"] and r["ci_low"] < r["estimate"] < r["ci_high"]
-    assert got.loc[("regulier", "non_participants"), "estimate"] == pytest.approx(300 / 0.10)
-    assert got.loc[("participants", "non_participants"), "estimate"] == pytest.approx(450 / 0.15)
-    assert got.loc[("eigen_regie", "regulier"), "estimate"] == pytest.approx(300 / 0.10)
-
-
-def test_eur_per_extra_outflow_is_unbounded_or_undefined_without_extra_outflow():
-    per, flags, _ = spending_outflow_case()
-    non = pd.DataFrame({"outflow_full": [True] * 25 + [False] * 75})
-    got = rs.eur_per_extra_outflow(per, flags, non, 500, seed=3).set_index(["group", "comparison"])
-    assert np.isnan(got.loc[("regulier", "non_participants"), "estimate"])  # 20% < 25%
-    assert not got.loc[("regulier", "non_participants"), "bounded"]
-    assert not got.loc[("eigen_regie", "non_participants"), "bounded"]  # 30% vs 25%: CI reaches 0
 
 
 def test_spending_difference_matches_welch_test():

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
+from scipy.linalg import fractional_matrix_power
 
 from trustexp.stats import survey as sv
 
@@ -19,18 +20,24 @@ ARMS = ("eigen_regie", "intensief", "regulier")
 def _long(
     n_per_arm: int = 30, seed: int = 1, effect=(0.8, 0.3, 0.0), drop: float = 0.0
 ) -> pd.DataFrame:
-    """A tiny long frame: person intercepts, a common trend and an arm effect at wave 2."""
+    """A tiny long frame: person intercepts, a common trend and an arm effect at wave 2.
+
+    Each arm has three consultants of its own (``consultant_id``), each with an effect.
+    """
     rng = np.random.default_rng(seed)
+    shift = rng.normal(0, 0.3, 9)
     rows = []
     for a, arm in enumerate(ARMS):
         for i in range(n_per_arm):
             person = rng.normal(0, 1)
+            k = 3 * a + i % 3
             for w in (0, 1, 2):
                 if w and rng.random() < drop:
                     continue
-                y = 5 + person + 0.3 * w + effect[a] * (w / 2) + rng.normal(0, 0.8)
-                rows.append((f"{arm}-{i}", arm, w, y, None))
-    return pd.DataFrame(rows, columns=["person_id", "arm", "wave", "value", "rater_id"])
+                y = 5 + person + shift[k] + 0.3 * w + effect[a] * (w / 2) + rng.normal(0, 0.8)
+                rows.append((f"{arm}-{i}", arm, f"C{k}", w, y, None))
+    columns = ["person_id", "arm", "consultant_id", "wave", "value", "rater_id"]
+    return pd.DataFrame(rows, columns=columns)
 
 
 def test_long_outcome_keeps_completed_answers_of_the_respondent_and_scales_shares():
@@ -40,12 +47,23 @@ def test_long_outcome_keeps_completed_answers_of_the_respondent_and_scales_share
         "rater_id": [None, "C01", None, None, None], "completed": [True, True, False, True, True],
         "deprived": pd.array([True, False, None, False, True], dtype="boolean"),
     })  # fmt: skip
-    participants = pd.DataFrame({"person_id": ["A", "B"], "arm": ["eigen_regie", "regulier"]})
+    participants = pd.DataFrame({"person_id": ["A", "B"], "arm": ["eigen_regie", "regulier"],
+                                 "consultant_id": ["K1", "K2"]})  # fmt: skip
     out = sv.long_outcome(survey, participants, "deprived")
-    assert out[["person_id", "wave", "value", "arm"]].values.tolist() == [
-        ["A", 0, 100.0, "eigen_regie"], ["B", 2, 0.0, "regulier"]]  # fmt: skip
+    assert out[["person_id", "wave", "value", "arm", "consultant_id"]].values.tolist() == [
+        ["A", 0, 100.0, "eigen_regie", "K1"], ["B", 2, 0.0, "regulier", "K2"]]  # fmt: skip
     consultant = sv.long_outcome(survey, participants, "deprived", "consultant")
     assert consultant["rater_id"].tolist() == ["C01"]
+
+
+def test_paired_wave_carries_the_participants_consultant():
+    long = _long(drop=0.3, seed=2)
+    paired = sv.paired_wave(long, 2)
+    wide = long.pivot_table(index="person_id", columns="wave", values="value").dropna(subset=[0, 2])
+    assert sorted(paired["person_id"]) == sorted(wide.index)
+    own = long.drop_duplicates("person_id").set_index("person_id")["consultant_id"]
+    assert (paired["consultant_id"] == paired["person_id"].map(own)).all()
+    assert paired.columns.tolist() == ["person_id", "arm", "consultant_id", "y0", "y"]
 
 
 def test_trajectory_matches_hand_mean_and_t_interval():
@@ -65,44 +83,75 @@ def test_trajectory_lists_empty_cells_with_zero_n():
     assert len(traj) == 9 and cell["n"] == 0 and math.isnan(cell["mean"])
 
 
-def _hc3(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    beta = np.linalg.lstsq(X, y, rcond=None)[0]
-    e = y - X @ beta
+def _cr2_by_hand(X: np.ndarray, y: np.ndarray, g: np.ndarray, j: int) -> tuple[float, float, float]:
+    """Coefficient ``j``, its CR2 SE and the Bell-McCaffrey df (Imbens-Kolesar), dense matrices."""
+    n = len(y)
     bread = np.linalg.inv(X.T @ X)
-    h = np.einsum("ij,jk,ik->i", X, bread, X)
-    meat = X.T @ (X * (e**2 / (1 - h) ** 2)[:, None])
-    return beta, np.sqrt(np.diag(bread @ meat @ bread))
+    beta = bread @ X.T @ y
+    u = y - X @ beta
+    M = np.eye(n) - X @ bread @ X.T
+    c = np.zeros(X.shape[1])
+    c[j] = 1.0
+    meat = np.zeros((X.shape[1], X.shape[1]))
+    cols = []
+    for k in np.unique(g):
+        i = np.flatnonzero(g == k)
+        A = np.real(fractional_matrix_power(M[np.ix_(i, i)], -0.5))
+        s = X[i].T @ A @ u[i]
+        meat += np.outer(s, s)
+        col = np.zeros(n)
+        col[i] = A @ (X[i] @ bread @ c)
+        cols.append(M @ col)
+    G = np.column_stack(cols)
+    lam = np.linalg.eigvalsh(G.T @ G)
+    se = float(np.sqrt((bread @ meat @ bread)[j, j]))
+    return float(beta[j]), se, float(lam.sum() ** 2 / (lam**2).sum())
 
 
-def test_ancova_matches_least_squares_with_hc3_errors():
+def test_ancova_matches_least_squares_with_cr2_errors_clustered_by_consultant():
     long = _long(drop=0.15)
     wide = long.pivot_table(
-        index=["person_id", "arm"], columns="wave", values="value"
+        index=["person_id", "arm", "consultant_id"], columns="wave", values="value"
     ).reset_index()
     wide = wide.dropna(subset=[0, 2])
     X = np.column_stack([np.ones(len(wide)), wide["arm"] == "eigen_regie", wide["arm"] == "intensief",
                          wide[0]]).astype(float)  # fmt: skip
-    beta, se = _hc3(X, wide[2].to_numpy())
+    y, g = wide[2].to_numpy(float), wide["consultant_id"].to_numpy()
     out = sv.ancova_wave2(long).set_index("contrast")
-    row = out.loc["eigen_regie vs regulier"]
-    assert row["estimate"] == pytest.approx(beta[1])
-    assert row["ci_high"] - row["ci_low"] == pytest.approx(2 * stats.norm.ppf(0.975) * se[1])
-    assert out.loc["intensief vs regulier", "estimate"] == pytest.approx(beta[2])
-    assert row["n"] == int(wide["arm"].isin(["eigen_regie", "regulier"]).sum())
+    assert set(out["method"]) == {"ANCOVA (baseline score)"} and set(out["scale"]) == {"points"}
+    for j, arm in ((1, "eigen_regie"), (2, "intensief")):
+        est, se, df = _cr2_by_hand(X, y, g, j)
+        row = out.loc[f"{arm} vs regulier"]
+        assert row["estimate"] == pytest.approx(est)
+        assert row["se"] == pytest.approx(se, rel=1e-8)
+        assert row["df"] == pytest.approx(df, rel=1e-8)
+        half = stats.t.ppf(0.975, df) * se
+        assert (row["ci_low"], row["ci_high"]) == (
+            pytest.approx(est - half),
+            pytest.approx(est + half),
+        )
+        assert row["p"] == pytest.approx(2 * stats.t.sf(abs(est / se), df))
+        assert row["n"] == int(wide["arm"].isin([arm, "regulier"]).sum())
 
 
-def test_hedges_g_matches_textbook_formula():
-    long = _long()
-    w2 = long[long["wave"] == 2]
-    x = w2.loc[w2["arm"] == "eigen_regie", "value"].to_numpy()
-    y = w2.loc[w2["arm"] == "regulier", "value"].to_numpy()
-    nx, ny = len(x), len(y)
-    sp = math.sqrt(((nx - 1) * x.var(ddof=1) + (ny - 1) * y.var(ddof=1)) / (nx + ny - 2))
-    g = (x.mean() - y.mean()) / sp * (1 - 3 / (4 * (nx + ny) - 9))
-    row = sv.hedges_g_wave2(long).set_index("contrast").loc["eigen_regie vs regulier"]
-    assert row["estimate"] == pytest.approx(g, rel=1e-6)
-    assert row["p"] == pytest.approx(stats.ttest_ind(x, y).pvalue)
-    assert row["ci_low"] < g < row["ci_high"]
+def test_ancova_needs_the_consultant_of_every_participant():
+    long = _long().assign(consultant_id=None)
+    with pytest.raises(KeyError, match="consultant_id"):
+        sv.ancova_wave2(long)
+
+
+def test_standardised_rows_divide_estimate_and_interval_by_the_baseline_sd():
+    long = _long(seed=3)
+    sd = long.loc[long["wave"] == 0, "value"].std(ddof=1)
+    assert sv.baseline_sd(long) == pytest.approx(sd)
+    anc = sv.ancova_wave2(long)
+    std = sv.standardised(anc, sd)
+    assert set(std["method"]) == {"standardised difference (baseline SD)"}
+    assert set(std["scale"]) == {"d"}
+    for col in ("estimate", "ci_low", "ci_high"):
+        assert std[col].tolist() == pytest.approx((anc[col] / sd).tolist())
+    assert std["p"].tolist() == anc["p"].tolist()
+    assert sv.standardised(anc, float("nan")).empty and sv.standardised(anc, 0.0).empty
 
 
 def test_mixed_model_contrasts_equal_mean_changes_in_a_balanced_complete_design():
@@ -139,54 +188,41 @@ def test_pairwise_holm_matches_hand_computation():
     assert math.isnan(out["p_holm"].iloc[3])
 
 
-def test_within_change_matches_paired_t_test_and_d_av():
+def test_within_change_matches_the_paired_t_test():
     long = _long(seed=6)
     wide = long.pivot_table(
         index=["person_id", "arm"], columns="wave", values="value"
     ).reset_index()
     sub = wide[wide["arm"] == "intensief"]
-    out = sv.within_change(long, n_boot=200).set_index(["contrast", "method"])
-    mean = out.loc[("intensief wave 2 vs wave 0", "mean change")]
-    assert mean["estimate"] == pytest.approx((sub[2] - sub[0]).mean())
-    assert mean["p"] == pytest.approx(stats.ttest_rel(sub[2], sub[0]).pvalue)
-    d = out.loc[("intensief wave 2 vs wave 0", "within-person d")]
-    d_av = (sub[2].mean() - sub[0].mean()) / math.sqrt((sub[2].var() + sub[0].var()) / 2)
-    assert d["estimate"] == pytest.approx(d_av)
-    assert d["ci_low"] < d_av < d["ci_high"]
-
-
-def test_tost_matches_two_one_sided_scipy_tests_and_reports_the_90_percent_interval():
-    long = _long(seed=7)
-    wide = long.pivot_table(
-        index=["person_id", "arm"], columns="wave", values="value"
-    ).reset_index()
-    ch = (wide[2] - wide[0]).groupby(wide["arm"])
-    x, y = ch.get_group("intensief").to_numpy(), ch.get_group("regulier").to_numpy()
-    bound = 0.5
-    p_lower = stats.ttest_ind(x + bound, y, alternative="greater").pvalue
-    p_upper = stats.ttest_ind(x - bound, y, alternative="less").pvalue
-    row = sv.tost_arm(long, bound).set_index("contrast").loc["intensief vs regulier"]
-    assert row["p"] == pytest.approx(max(p_lower, p_upper))
-    res = stats.ttest_ind(x, y)
-    lo, hi = res.confidence_interval(0.90)
+    diff = sub[2] - sub[0]
+    out = sv.within_change(long).set_index(["contrast", "method"])
+    assert set(out.index.get_level_values("method")) == {"mean change"}
+    row = out.loc[("intensief wave 2 vs wave 0", "mean change")]
+    assert row["estimate"] == pytest.approx(diff.mean())
+    assert row["p"] == pytest.approx(stats.ttest_rel(sub[2], sub[0]).pvalue)
+    lo, hi = stats.t.interval(0.95, len(diff) - 1, loc=diff.mean(), scale=stats.sem(diff))
     assert (row["ci_low"], row["ci_high"]) == (pytest.approx(lo), pytest.approx(hi))
+    assert row["n"] == len(sub)
 
 
 def test_store_rows_pass_the_results_store_schema():
     from trustexp.results import validate_results
 
     long = _long(drop=0.1)
-    rows = sv.store_rows("wellbeing", sv.ancova_wave2(long), sv.hedges_g_wave2(long),
-                         sv.within_change(long, n_boot=100), sv.mixedlm_contrasts(sv.mixedlm_all(long)),
-                         sv.tost_arm(long, 0.4), sv.mde_arm(long))  # fmt: skip
+    anc = sv.ancova_wave2(long)
+    rows = sv.store_rows("wellbeing", anc, sv.standardised(anc, sv.baseline_sd(long)),
+                         sv.within_change(long), sv.mixedlm_contrasts(sv.mixedlm_all(long)),
+                         sv.mde_arm(long))  # fmt: skip
     validate_results(rows.assign(chapter="wellbeing"))
     assert rows["p"].notna().sum() == (rows["method"] != "MDE").sum()
+    assert set(rows["method"]) == {"ANCOVA (baseline score)", "standardised difference (baseline SD)",
+                                   "mean change", "MixedLM", "MDE"}  # fmt: skip
 
 
 def test_helpers_return_empty_frames_when_a_group_is_missing():
     long = _long()
     no_control = long[long["arm"] != "regulier"]
-    assert sv.ancova_wave2(no_control).empty and sv.tost_arm(no_control, 0.3).empty
+    assert sv.ancova_wave2(no_control).empty
     assert sv.mixedlm_all(no_control) is None
     assert sv.store_rows("wellbeing", sv.ancova_wave2(no_control)).empty
 
@@ -221,12 +257,13 @@ def known_truth_cohort():
     ("wellbeing", "eigen_regie", 1.0), ("wellbeing", "intensief", -0.6), ("deprived", "eigen_regie", -20.0)])  # fmt: skip
 def test_analyse_outcome_recovers_a_known_arm_effect(known_truth_cohort, item, arm, truth):
     c = known_truth_cohort
-    res = sv.analyse_outcome(c.survey, c.participants, item, n_boot=100)
-    for method in ("ANCOVA", "MixedLM"):
+    res = sv.analyse_outcome(c.survey, c.participants, item)
+    for method in ("ANCOVA (baseline score)", "MixedLM"):
         row = res.get(method, f"{arm} vs regulier")
         assert np.sign(row["estimate"]) == np.sign(truth), method
         assert row["ci_low"] < truth < row["ci_high"], method
-    assert np.sign(res.get("Hedges g", f"{arm} vs regulier")["estimate"]) == np.sign(truth)
-    assert res.get("ANCOVA", f"{arm} vs regulier")["scale"] == (
+    std = res.get("standardised difference (baseline SD)", f"{arm} vs regulier")
+    assert np.sign(std["estimate"]) == np.sign(truth)
+    assert res.get("ANCOVA (baseline score)", f"{arm} vs regulier")["scale"] == (
         "pp" if item == "deprived" else "points"
     )

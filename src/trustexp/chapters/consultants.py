@@ -14,6 +14,7 @@ from trustexp import disclosure, fmt
 from trustexp.chapters.common import n_text
 from trustexp.reference import oss as published
 from trustexp.stats.consultants import ConsultantAnalysis
+from trustexp.verdicts import judge
 from trustexp.vocab import ARMS, level, outcome_label
 
 THEMES_PATH = Path(__file__).resolve().parents[1] / "data" / "themes.yml"
@@ -159,7 +160,19 @@ GAP_UNITS = {"ladder": "rungs", "wellbeing": "points"}
 """Unit of a consultant-minus-participant difference in prose (default ``points``)."""
 
 
-GAP_KEYS = ("gap", "gap_ci", "gap_w0", "gap_w2", "growth", "icc", "icc_ci", "icc_c")
+GAP_KEYS = (
+    "gap",
+    "gap_ci",
+    "gap_w0",
+    "gap_w2",
+    "growth",
+    "icc",
+    "icc_ci",
+    "icc_c",
+    "gap_text",
+    "growth_dir",
+    "icc_words",
+)
 """Glue keys (``<item>_<key>``) of ``gap_texts``."""
 
 
@@ -170,6 +183,35 @@ def _by_item(frame: pd.DataFrame) -> pd.DataFrame:
         if "item" in frame
         else pd.DataFrame(index=pd.Index([], name="item"))
     )
+
+
+ICC_WORDS = ((0.5, "poor"), (0.75, "moderate"), (0.9, "good"), (float("inf"), "excellent"))
+"""Koo & Li (2016): ICC below 0.5 poor, 0.5-0.75 moderate, 0.75-0.9 good, above 0.9 excellent."""
+
+
+def icc_words(icc: float) -> str:
+    """The Koo & Li label of an ICC point estimate (``ICC_WORDS``).
+
+    >>> icc_words(0.62), icc_words(0.3)
+    ('moderate', 'poor')
+    """
+    if icc != icc:
+        return "not estimated"
+    return next(word for cut, word in ICC_WORDS if icc < cut)
+
+
+def _gap_text(est: float, lo: float, hi: float, unit: str) -> str:
+    """``0.63 rungs higher (95% CI [0.50, 0.76])``, ``lower`` or ``not clearly higher or lower``."""
+    v = judge(est, lo, hi, better=0)
+    ci = f"95% CI {fmt.ci(lo, hi)}"
+    if not v.clear:
+        return f"not clearly higher or lower ({fmt.num(est, signed=True)} {unit}, {ci})"
+    return f"{fmt.num(abs(est))} {unit} {'higher' if v.sign > 0 else 'lower'} ({ci})"
+
+
+def _growth_dir(est: float, lo: float, hi: float) -> str:
+    v = judge(est, lo, hi, better=0)
+    return "did not clearly change" if not v.clear else ("grew" if v.sign > 0 else "shrank")
 
 
 def gap_texts(res: ConsultantAnalysis) -> dict[str, str]:
@@ -187,10 +229,11 @@ def gap_texts(res: ConsultantAnalysis) -> dict[str, str]:
             r = pooled.loc[item]
             out[f"{item}_gap"] = fmt.num(r.estimate)
             out[f"{item}_gap_ci"] = (
-                f"{fmt.num(r.estimate)} {u} (95% CI {fmt.ci(r.ci_low, r.ci_high)})"
+                f"{fmt.num(r.estimate, signed=True)} {u} (95% CI {fmt.ci(r.ci_low, r.ci_high)})"
             )
+            out[f"{item}_gap_text"] = _gap_text(r.estimate, r.ci_low, r.ci_high, u)
         else:
-            out[f"{item}_gap"] = out[f"{item}_gap_ci"] = "n/a"
+            out[f"{item}_gap"] = out[f"{item}_gap_ci"] = out[f"{item}_gap_text"] = "n/a"
         bw = res.by_wave
         w = bw[bw["item"] == item].set_index("wave") if item in pooled.index else None
         for wave in (0, 2):
@@ -201,8 +244,10 @@ def gap_texts(res: ConsultantAnalysis) -> dict[str, str]:
             out[f"{item}_growth"] = (
                 f"{fmt.num(g.estimate, signed=True)} {u} (95% CI {fmt.ci(g.ci_low, g.ci_high)})"
             )
+            out[f"{item}_growth_dir"] = _growth_dir(g.estimate, g.ci_low, g.ci_high)
         else:
             out[f"{item}_growth"] = "n/a"
+            out[f"{item}_growth_dir"] = "could not be followed (too few pairs at both waves)"
         has = item in ic.index
         out[f"{item}_icc"] = fmt.num(ic.loc[item, "icc_agreement"]) if has else "n/a"
         out[f"{item}_icc_ci"] = (
@@ -211,10 +256,35 @@ def gap_texts(res: ConsultantAnalysis) -> dict[str, str]:
             else "[n/a]"
         )
         out[f"{item}_icc_c"] = fmt.num(ic.loc[item, "icc_consistency"]) if has else "n/a"
+        out[f"{item}_icc_words"] = (
+            icc_words(float(ic.loc[item, "icc_agreement"])) if has else "not estimated"
+        )
     for item in ("ladder", "wellbeing"):
         if item not in res.paired:
             out.update({f"{item}_{k}": "n/a (not paired in these data)" for k in GAP_KEYS})
+    out["view_text"] = view_text(res)
     return out
+
+
+def view_text(res: ConsultantAnalysis) -> str:
+    """What the gaps mean, from their verdicts: the consultants' view was more positive, less
+    positive, or not clearly different from the participants' own."""
+    pooled = _by_item(res.pooled)
+    signs = set()
+    for item in ("ladder", "wellbeing"):
+        if item in pooled.index:
+            r = pooled.loc[item]
+            v = judge(r.estimate, r.ci_low, r.ci_high, better=0)
+            signs.add(v.sign if v.clear else 0)
+    if signs == {1}:
+        return ("The consultants judged their clients more positively than the clients judged "
+                "themselves, so part of what looks like progress on a consultant-scored measure is "
+                "the consultant's view rather than the participant's.")  # fmt: skip
+    if signs == {-1}:
+        return ("The consultants judged their clients less positively than the clients judged "
+                "themselves, so a consultant-scored measure understates the participants' own view.")  # fmt: skip
+    return ("The consultants' and the participants' judgements did not differ clearly in one "
+            "direction, but a measure the consultants score is still their view, not the participant's.")  # fmt: skip
 
 
 def themes_display(themes: pd.DataFrame) -> pd.DataFrame:

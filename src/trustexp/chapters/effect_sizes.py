@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from trustexp import disclosure, fmt
+from trustexp import disclosure, fmt, verdicts
 from trustexp.errors import InvalidData
 from trustexp.reference import oss as published
 from trustexp.results import find_row
@@ -18,10 +18,11 @@ from trustexp.stats.overview import (
     RANDOMISED,
     VS_NON,
     WITHIN,
+    adjust_pvalues,
     binary_sd,
     contrast_kind,
-    multiplicity_summary,
 )
+from trustexp.stats.plan import apply_plan
 from trustexp.vocab import (
     ARMS,
     DOMAINS,
@@ -30,45 +31,46 @@ from trustexp.vocab import (
     contrast_label,
     domain_of,
     group_label,
+    in_sentence,
     outcome_label,
 )
 
 RAW_METHODS: dict[str, tuple[str, ...]] = {
-    RANDOMISED: ("risk difference", "ANCOVA"),
-    VS_NON: ("adjusted risk difference", "risk difference", "reweighted risk difference"),
+    RANDOMISED: ("difference (covariate-adjusted)", "ANCOVA (baseline score)"),
+    VS_NON: ("ATT (doubly robust)", "risk difference"),
     WITHIN: ("mean change",),
 }
-"""Preferred method of the raw-scale estimate per contrast kind, first found wins."""
-
+"""Preferred method of the raw-scale estimate per contrast kind, first found wins: the analysis
+plan's estimators for the lottery contrasts, the effect on the participants against non-participants."""
 
 STD_METHODS: dict[str, tuple[str, ...]] = {
-    RANDOMISED: ("Hedges g",),
-    VS_NON: (),
-    WITHIN: ("within-person d",),
+    kind: ("standardised difference (baseline SD)",) for kind in (RANDOMISED, VS_NON, WITHIN)
 }
-"""Methods whose rows already are standardised (scale ``g`` or ``d``)."""
+"""Methods whose rows already are standardised (scale ``d``): the one standardised effect."""
 
 
-PRIMARY: tuple[tuple[str, str, str], ...] = (
-    ("outflow_full", "eigen_regie vs regulier", "risk difference"),
-    ("outflow_full", "intensief vs regulier", "risk difference"),
-    ("wellbeing", "eigen_regie vs regulier", "ANCOVA"),
-    ("wellbeing", "intensief vs regulier", "ANCOVA"),
-)
-"""The primary estimates (outcome, contrast, method): the randomised arm contrasts of the two
-primary outcomes. Pages that read the store must find these rows; all others are optional."""
+def primary_rows(plan) -> list[tuple[str, str, str]]:
+    """``(outcome, contrast, method)`` of every hypothesis of the plan's confirmatory families."""
+    return [
+        (o, c, plan.estimators[o])
+        for fam in plan.families
+        if fam.confirmatory
+        for o in fam.outcomes
+        for c in fam.contrasts
+    ]
 
 
-def require_primary(store: pd.DataFrame) -> None:
-    """Raise ``InvalidData`` naming every primary row the store lacks (see ``PRIMARY``)."""
+def require_primary(store: pd.DataFrame, plan) -> None:
+    """Raise ``InvalidData`` naming every confirmatory estimate of the plan that the store lacks."""
     missing = [
         f"outcome {o!r}, contrast {c!r}, method {m!r}"
-        for o, c, m in PRIMARY
+        for o, c, m in primary_rows(plan)
         if find_row(store, o, c, m) is None
     ]
     if missing:
         raise InvalidData(
-            "the results store lacks primary estimates; run the outflow and wellbeing chapters first",
+            "the results store lacks estimates the analysis plan tests; run the chapters that "
+            "estimate them (outflow, wellbeing, social participation) first",
             missing,
         )
 
@@ -123,7 +125,7 @@ def effect_overview(store: pd.DataFrame, sds: dict[str, float] | None = None) ->
             if p1 is not None and p2 is not None and binary_sd(p1, p2) > 0:
                 sd = 100 * binary_sd(p1, p2)
                 s_est, s_low, s_high = raw["estimate"] / sd, raw["ci_low"] / sd, raw["ci_high"] / sd
-                s_method = "risk difference / pooled SD"
+                s_method = "difference / pooled SD"
         rows.append(
             dict(
                 domain=domain_of(outcome),
@@ -163,31 +165,55 @@ def estimate_text(est: float, low: float, high: float, scale: str) -> str:
     return f"{fmt.num(est, signed=True)} {fmt.ci(low, high)}"
 
 
-def multiplicity_table(adjusted: pd.DataFrame) -> pd.DataFrame:
-    """The display table of the overview: labels, raw estimate with CI, n and the three p-values."""
+def with_plan(overview: pd.DataFrame, plan, alpha: float = 0.05) -> pd.DataFrame:
+    """``overview`` with the analysis plan applied to its lottery contrasts and Holm elsewhere.
 
-    units = {"pp": "percentage points", "points": "points on the outcome's scale"}
+    Adds ``family`` (the plan's family; for comparisons outside the plan their kind),
+    ``p_adjusted`` (Holm within the family), ``tested_under_plan`` and ``rejected`` (gatekeeping:
+    ``stats.plan.apply_plan``; never for families outside the plan's confirmatory ones).
+    """
+    out = apply_plan(overview, plan.model_dump(), alpha)
+    rest = out["family"].isna() & out["p"].notna()
+    if rest.any():
+        holm = adjust_pvalues(out[rest].assign(_fam=out.loc[rest, "kind"]), family="_fam")
+        out.loc[rest, "family"] = out.loc[rest, "kind"].map(lambda k: f"{k}, exploratory")
+        out.loc[rest, "p_adjusted"] = holm["p_holm"].to_numpy()
+    return out
+
+
+def multiplicity_table(
+    adjusted: pd.DataFrame, margins: dict[str, float] | None = None
+) -> pd.DataFrame:
+    """The display table of the overview: the estimate in its unit and standardised, the p-values
+    before and after the plan's correction, and the verdict."""
+    status = [
+        ("confirmed under the plan" if r.rejected else "tested, not confirmed")
+        if r.tested_under_plan
+        else "exploratory"
+        for r in adjusted.itertuples()
+    ]
+    verdict = [
+        verdicts.judgement(verdicts.row_verdict(r, margins)) for r in adjusted.to_dict("records")
+    ]
     return pd.DataFrame(
         {
-            "domain": adjusted["domain"],
             "outcome": adjusted["outcome"].map(outcome_label),
             "contrast": adjusted["contrast"].map(contrast_label),
-            "method": adjusted["method"],
             "estimate [95% CI]": [
                 estimate_text(r.estimate, r.ci_low, r.ci_high, r.scale)
                 for r in adjusted.itertuples()
             ],
-            "unit": adjusted["scale"].map(lambda s: units.get(s, s)),
             "standardised": [
                 f"{fmt.num(r.std_estimate, signed=True)} {fmt.ci(r.std_low, r.std_high)}"
                 if pd.notna(r.std_estimate)
                 else "n/a"
                 for r in adjusted.itertuples()
             ],
-            "n": adjusted["n"],
             "p": adjusted["p"].map(fmt.pval),
-            "p (Holm)": adjusted["p_holm"].map(fmt.pval),
-            "p (BH)": adjusted["p_bh"].map(fmt.pval),
+            "p, adjusted": adjusted["p_adjusted"].map(fmt.pval),
+            "plan": status,
+            "verdict": verdict,
+            "n": adjusted["n"],
         }
     )
 
@@ -197,51 +223,69 @@ ESTIMATE_CHAPTERS = ("outflow", "wellbeing", "social_participation", "other_outc
 
 
 def overview_rows(adjusted: pd.DataFrame) -> pd.DataFrame:
-    """Results-store rows of the overview: standardised risk differences (scale ``d``) and the
-    Holm- and BH-adjusted p-values of every tested estimate (method ``<method> (Holm)``/``(BH)``)."""
+    """Results-store rows of the overview: standardised differences (scale ``d``) and each
+    tested estimate with its p-value adjusted within its family (method ``<method> (adjusted)``,
+    Holm; for the plan's families after gatekeeping)."""
     rows = []
     for r in adjusted.itertuples():
-        if r.std_method == "risk difference / pooled SD":
+        if r.std_method == "difference / pooled SD":
             rows.append(dict(outcome=r.outcome, contrast=r.contrast, estimate=r.std_estimate,
                              ci_low=r.std_low, ci_high=r.std_high, p=r.p, n=r.n,
-                             method="standardised risk difference", scale="d"))  # fmt: skip
-        if pd.notna(r.p):
-            for tag, p in (("Holm", r.p_holm), ("BH", r.p_bh)):
-                rows.append(dict(outcome=r.outcome, contrast=r.contrast, estimate=r.estimate,
-                                 ci_low=r.ci_low, ci_high=r.ci_high, p=min(1.0, float(p)), n=r.n,
-                                 method=f"{r.method} ({tag})", scale=r.scale))  # fmt: skip
+                             method="standardised difference", scale="d"))  # fmt: skip
+        if pd.notna(r.p_adjusted):
+            rows.append(dict(outcome=r.outcome, contrast=r.contrast, estimate=r.estimate,
+                             ci_low=r.ci_low, ci_high=r.ci_high, p=min(1.0, float(r.p_adjusted)),
+                             n=r.n, method=f"{r.method} (adjusted)", scale=r.scale))  # fmt: skip
     return pd.DataFrame(rows)
 
 
-def overview_facts(adjusted: pd.DataFrame, alpha: float = 0.05) -> dict[str, str]:
-    """Formatted numbers of the overview page (glue name -> text)."""
+def _family_sentence(adjusted: pd.DataFrame, fam, alpha: float) -> str:
+    rows = adjusted[adjusted["family"] == fam.name]
+    names = ", ".join(in_sentence(outcome_label(o)) for o in fam.outcomes)
+    if rows.empty:
+        return f"the {fam.name} family ({names}) was not estimated"
+    if not bool(rows["tested_under_plan"].any()):
+        return (
+            f"the {fam.name} family ({names}) was not tested, because the family before it did "
+            "not hold in full; its results count as exploratory"
+        )
+    k, m = int(rows["rejected"].sum()), len(rows)
+    return (
+        f"in the {fam.name} family ({names}), {fmt.count(k)} of the {fmt.count(m)} comparisons held "
+        f"after correcting for the number of tests (adjusted p below {fmt.num(alpha)})"
+    )
 
-    fam = multiplicity_summary(adjusted, alpha).set_index("family")
+
+def overview_facts(adjusted: pd.DataFrame, plan, alpha: float = 0.05) -> dict[str, str]:
+    """Formatted numbers and sentences of the overview page (glue name -> text)."""
     out = {
         "n_effects": fmt.count(len(adjusted)),
         "n_outcomes": fmt.count(adjusted["outcome"].nunique()),
         "n_standardised": fmt.count(int(adjusted["std_estimate"].notna().sum())),
         "alpha": fmt.num(alpha),
     }
-    for kind, key in ((RANDOMISED, "rand"), (VS_NON, "non"), (WITHIN, "within")):
-        row = fam.loc[kind] if kind in fam.index else None
-        for col in ("tests", "raw", "holm", "bh"):
-            out[f"{key}_{col}"] = fmt.count(int(row[col])) if row is not None else "0"
+    confirmatory = [f for f in plan.families if f.confirmatory]
+    out["plan_result"] = "; ".join(_family_sentence(adjusted, f, alpha) for f in confirmatory)
+    explo = adjusted[
+        ~adjusted["tested_under_plan"] & adjusted["p"].notna() & (adjusted["kind"] == RANDOMISED)
+    ]
+    out["explo_tests"] = fmt.count(len(explo))
+    out["explo_raw"] = fmt.count(int((explo["p"] < alpha).sum()))
+    out["explo_adjusted"] = fmt.count(int((explo["p_adjusted"] < alpha).sum()))
     rand = adjusted[(adjusted["kind"] == RANDOMISED) & adjusted["std_estimate"].notna()]
     if len(rand):
         top = rand.loc[rand["std_estimate"].abs().idxmax()]
         out["largest_rand"] = (
-            f"{fmt.num(top['std_estimate'], signed=True)} SDs, "
-            f"{contrast_label(top['contrast']).lower()} on {outcome_label(top['outcome']).lower()}"
+            f"{fmt.num(top['std_estimate'], signed=True)} standard deviations, "
+            f"{in_sentence(contrast_label(top['contrast']))} on {in_sentence(outcome_label(top['outcome']))}"
         )
     else:
-        out["largest_rand"] = "not estimated in this build"
+        out["largest_rand"] = "not estimated"
     unc = adjusted[(adjusted["kind"] == RANDOMISED) & adjusted["outcome"].isin(UNCONFIRMED)]
-    if len(unc):
-        k = int(((unc["ci_low"] > 0) | (unc["ci_high"] < 0)).sum())
-        out["unconfirmed_text"] = f"{k} of the {len(unc)}"
-    else:
-        out["unconfirmed_text"] = "not estimated in this build"
+    k = int(((unc["ci_low"] > 0) | (unc["ci_high"] < 0)).sum())
+    out["unconfirmed_text"] = (
+        f"{fmt.count(k)} of the {fmt.count(len(unc))}" if len(unc) else "none of the"
+    )
     return out
 
 
@@ -271,10 +315,17 @@ def forest_data(overview: pd.DataFrame, threshold: int = 10) -> pd.DataFrame:
 
 
 def family_table(adjusted: pd.DataFrame, alpha: float) -> pd.DataFrame:
-    """``stats.overview.multiplicity_summary`` for readers (column names in words)."""
-    return multiplicity_summary(adjusted, alpha).rename(columns={
-        "family": "family of comparisons", "tests": "tests", "raw": "p < alpha, unadjusted",
-        "holm": "p < alpha, Holm", "bh": "p < alpha, Benjamini-Hochberg"})  # fmt: skip
+    """Per family: comparisons, how many had p below alpha before and after the correction, and
+    (plan families) how many were tested and confirmed under the plan."""
+    rows = []
+    for fam, sub in adjusted[adjusted["p"].notna()].groupby("family", sort=False):
+        rows.append({
+            "family of comparisons": fam, "comparisons": len(sub),
+            "p < alpha, unadjusted": int((sub["p"] < alpha).sum()),
+            "p < alpha, adjusted": int((sub["p_adjusted"] < alpha).sum()),
+            "confirmed under the plan": int(sub["rejected"].sum()) if sub["tested_under_plan"].any() else "not tested",
+        })  # fmt: skip
+    return pd.DataFrame(rows)
 
 
 def published_texts() -> dict[str, str]:

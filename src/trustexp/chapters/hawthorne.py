@@ -1,31 +1,30 @@
-"""Chapter 10, the Hawthorne caveat: the store's contrasts side by side, bounds, masking.
+"""Chapter 10, the Hawthorne caveat: the store's contrasts side by side, bounds, the pattern.
 
 Reads the outflow and wellbeing chapters' estimates from the results store (never refits them),
 bounds each arm's effect against an uncontaminated control with ``stats.hawthorne.effect_bounds``
-and runs ``stats.hawthorne.masking_power`` for this build's arm sizes.
+(under a stated assumption), judges the pattern on the control arm against non-participants and
+says what the design could have detected.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
-from trustexp import disclosure, fmt
+from trustexp import disclosure, fmt, verdicts
 from trustexp.chapters.common import n_text
 from trustexp.reference import oss as published
 from trustexp.results import find_row
-from trustexp.stats.hawthorne import (
-    detectable_effect,
-    effect_bounds,
-    masking_power,
-    power_at_clean_detectable,
-)
+from trustexp.stats.hawthorne import effect_bounds
 from trustexp.vocab import (
     ARMS,
+    CONTROL,
+    NON_PARTICIPANTS,
     TREATED,
+    between,
     component_label,
     contrast_label,
     group_label,
@@ -33,13 +32,13 @@ from trustexp.vocab import (
     outcome_label,
 )
 
-OUTFLOW_TREATMENT = ("risk difference",)
+OUTFLOW_TREATMENT = ("difference (covariate-adjusted)",)
 
 
-OUTFLOW_PARTICIPATION = ("adjusted risk difference", "risk difference")
+OUTFLOW_PARTICIPATION = ("ATT (doubly robust)", "risk difference")
 
 
-WELLBEING_TREATMENT = ("ANCOVA",)
+WELLBEING_TREATMENT = ("ANCOVA (baseline score)",)
 
 
 WELLBEING_CHANGE = ("mean change",)
@@ -138,48 +137,21 @@ def bounds_from_store(store: pd.DataFrame, outcome: str) -> pd.DataFrame:
                       n=int(cont["n"]) if pd.notna(cont["n"]) else pd.NA)  # fmt: skip
 
 
-def hawthorne_store_rows(
-    bounds: pd.DataFrame,
-    detectable: dict[str, pd.DataFrame],
-    masked_at: dict[str, pd.DataFrame],
-    sizes: dict[str, int],
-) -> pd.DataFrame:
-    """Results-store rows of the chapter.
-
-    Bounds (contrast ``<arm> vs non_participants``, read as "vs an uncontaminated control"):
-    method ``bound vs uncontaminated control`` with ``ci_low``/``ci_high`` = the lower and upper
-    bound and ``estimate`` = their midpoint; method ``bound vs uncontaminated control (95% CI)``
-    with the outer 95% limits. Simulation (outcome ``outflow_full``, contrast ``<arm> vs
-    regulier``, ``n`` = the two arms' sizes from ``sizes``): ``detectable effect vs uncontaminated
-    control (80% power), participation <H> pp`` (scale ``pp``) and ``power at clean-design
-    detectable effect <E> pp, participation <H> pp`` (scale ``share``, Wilson CI of the simulated
-    power).
-    """
+def hawthorne_store_rows(bounds: pd.DataFrame) -> pd.DataFrame:
+    """Results-store rows of the chapter: the bounds on each arm's effect against a control that
+    did not know it was in an experiment (contrast ``<arm> vs non_participants``): method
+    ``bound vs uncontaminated control`` with ``ci_low``/``ci_high`` = the lower and upper bound and
+    ``estimate`` = their midpoint, and ``bound vs uncontaminated control (95% CI)`` with the outer
+    95% limits."""
     rows: list[dict[str, Any]] = []
     for r in bounds.itertuples():
         scale = "pp" if r.outcome == "outflow_full" else "points"
-        contrast = f"{r.group} vs non_participants"
+        contrast = between(r.group, NON_PARTICIPANTS)
         mid = (r.lower + r.upper) / 2
         rows.append(dict(outcome=r.outcome, contrast=contrast, estimate=mid, ci_low=r.lower,
                          ci_high=r.upper, p=np.nan, n=r.n, method=BOUND_METHOD, scale=scale))  # fmt: skip
         rows.append(dict(outcome=r.outcome, contrast=contrast, estimate=mid, ci_low=r.lower_ci,
                          ci_high=r.upper_ci, p=np.nan, n=r.n, method=BOUND_CI_METHOD, scale=scale))  # fmt: skip
-    for arm, det in detectable.items():
-        for r in det.itertuples():
-            if np.isnan(r.detectable_pp):
-                continue
-            method = (f"detectable effect vs uncontaminated control (80% power), "
-                      f"participation {r.participation_pp:.1f} pp")  # fmt: skip
-            rows.append(dict(outcome="outflow_full", contrast=f"{arm} vs regulier",
-                             estimate=r.detectable_pp, ci_low=np.nan, ci_high=np.nan, p=np.nan,
-                             n=sizes[arm], method=method, scale="pp"))  # fmt: skip
-    for arm, curve in masked_at.items():
-        for r in curve.itertuples():
-            method = (f"power at clean-design detectable effect {r.effect_pp:.1f} pp, "
-                      f"participation {r.participation_pp:.1f} pp")  # fmt: skip
-            rows.append(dict(outcome="outflow_full", contrast=f"{arm} vs regulier", estimate=r.power,
-                             ci_low=r.power_low, ci_high=r.power_high, p=np.nan, n=sizes[arm],
-                             method=method, scale="share"))  # fmt: skip
     return pd.DataFrame(rows)
 
 
@@ -197,23 +169,33 @@ def contrast_text(decomp: pd.DataFrame, outcome: str, contrast: str) -> str:
     )
 
 
-def pattern_verdict(decomp: pd.DataFrame) -> str:
-    """Does the outflow pattern match the report's reading (participants ahead, arms alike)?"""
+def pattern_verdict(decomp: pd.DataFrame, margins: dict[str, float] | None = None) -> str:
+    """Does the outflow pattern match the report's reading?
+
+    Judged on the control arm against non-participants (the effect of taking part with regular
+    service, doubly robust ATT) and on the lottery contrasts of the experimental arms: the report's
+    reading needs the control arm clearly ahead and no arm clearly apart from it.
+    """
 
     def row(contrast: str) -> pd.Series | None:
         hit = decomp[(decomp["outcome"] == "outflow_full") & (decomp["contrast"] == contrast)]
         return None if hit.empty else hit.iloc[0]
 
-    part = row("participants vs non_participants")
-    arms = [row(f"{a} vs regulier") for a in TREATED]
-    ahead = part is not None and part["ci_low"] > 0
-    alike = all(r is not None and r["ci_low"] <= 0 <= r["ci_high"] for r in arms)
+    def verdict(r: pd.Series | None) -> verdicts.Verdict:
+        return (
+            verdicts.row_verdict(r, margins) if r is not None else verdicts.Verdict("imprecise", 0)
+        )
+
+    control = verdict(row(between(CONTROL, NON_PARTICIPANTS)))
+    arms = [verdict(row(between(a, CONTROL))) for a in TREATED]
+    ahead = control.code == "gain"
+    apart = any(v.clear for v in arms)
     return {
-        (True, True): "the pattern the report describes — participants ahead of comparable non-participants, arms not distinguishable from the control arm — which fits that reading but cannot prove it",
-        (True, False): "participants ahead of comparable non-participants, but at least one arm distinguishable from the control arm, so not everything is a common effect of taking part",
-        (False, True): "participants not clearly ahead of comparable non-participants, so these data give little room for a participation effect",
-        (False, False): "participants not clearly ahead of comparable non-participants and at least one arm distinguishable from the control arm: not the pattern the report describes",
-    }[(ahead, alike)]  # fmt: skip
+        (True, False): "the pattern the report describes: the control arm ahead of comparable non-participants and no experimental arm clearly apart from the control arm; this fits a common effect of taking part but cannot prove it",
+        (True, True): "the control arm ahead of comparable non-participants, but at least one experimental arm clearly apart from the control arm, so not everything is a common effect of taking part",
+        (False, False): "the control arm not clearly ahead of comparable non-participants, so these data cannot tell a common effect of taking part from none",
+        (False, True): "the control arm not clearly ahead of comparable non-participants and at least one experimental arm clearly apart from it: not the pattern the report describes",
+    }[(ahead, apart)]  # fmt: skip
 
 
 def decomposition_table(decomp: pd.DataFrame) -> pd.DataFrame:
@@ -289,21 +271,6 @@ def bound_text(bounds: pd.DataFrame, outcome: str, arm: str) -> str:
             f"(95% confidence limits {fmt.ci(r['lower_ci'], r['upper_ci'])})")  # fmt: skip
 
 
-def masking_table(detect: pd.DataFrame, masked: pd.DataFrame, target: float) -> pd.DataFrame:
-    """Display table: detectable effects and power at the clean design's detectable effect, per H."""
-
-    det = detect.merge(masked[["participation_pp", "power", "power_low", "power_high"]],
-                       on="participation_pp", how="left")  # fmt: skip
-    t = fmt.pct(target, 0)
-    return pd.DataFrame({
-        "participation effect (pp)": det["participation_pp"].map(lambda v: fmt.num(v, 1)),
-        f"arm effect found with {t} power, contaminated control (pp)": det["detectable_pp"].map(lambda v: fmt.num(v, 0)),
-        "the same with a clean control (pp)": det["detectable_clean_pp"].map(lambda v: fmt.num(v, 0)),
-        f"power at the clean design's {t}-power effect [95% CI]": [
-            f"{fmt.pct(r.power)} {fmt.ci(r.power_low, r.power_high, scale='pct')}" for r in det.itertuples()],
-    })  # fmt: skip
-
-
 CONTRAST_GLUES = (
     ("part_effect", "outflow_full", "participants vs non_participants"),
     ("reg_effect", "outflow_full", "regulier vs non_participants"),
@@ -343,12 +310,14 @@ def participation_row(store: pd.DataFrame) -> pd.Series | None:
     )
 
 
-def contrast_texts(decomp: pd.DataFrame, store: pd.DataFrame) -> dict[str, str]:
+def contrast_texts(
+    decomp: pd.DataFrame, store: pd.DataFrame, margins: dict[str, float] | None = None
+) -> dict[str, str]:
     """Glue texts of the contrasts section: one per ``CONTRAST_GLUES``, ``part_method``, ``verdict``."""
     texts = {key: contrast_text(decomp, outcome, c) for key, outcome, c in CONTRAST_GLUES}
     part = participation_row(store)
     texts["part_method"] = str(part["method"]) if part is not None else "n/a"
-    texts["verdict"] = pattern_verdict(decomp)
+    texts["verdict"] = pattern_verdict(decomp, margins)
     return texts
 
 
@@ -370,104 +339,6 @@ def bound_texts(bounds: pd.DataFrame) -> dict[str, str]:
     return texts
 
 
-@dataclass(frozen=True)
-class Masking:
-    """The chapter's masking simulation: power curves per experimental arm and what they imply.
-
-    ``participation``: this build's participation estimate (NaN when not in the store);
-    ``published_high``: the top of the published difference with non-participants (pp);
-    ``h_grid``: the participation effects simulated (pp); ``curves``, ``detect``, ``masked``:
-    per arm ``masking_power``, ``detectable_effect`` and ``power_at_clean_detectable``;
-    ``pair_sizes``: per arm the people in the arm and the control arm together.
-    """
-
-    participation: float
-    published_high: float
-    control_share: float
-    h_grid: list[float]
-    effects: np.ndarray
-    target: float
-    curves: dict[str, pd.DataFrame]
-    detect: dict[str, pd.DataFrame]
-    masked: dict[str, pd.DataFrame]
-    pair_sizes: dict[str, int]
-
-
-def masking_grid(published_range: tuple[float, ...], participation: float) -> list[float]:
-    """Participation effects to simulate (pp, one decimal): 0, the published range and the estimate."""
-    grid = {0.0, *(round(float(v), 1) for v in published_range)}
-    if np.isfinite(participation):
-        grid.add(round(max(participation, 0.0), 1))
-    return sorted(grid)
-
-
-def masking_simulation(
-    store: pd.DataFrame,
-    published_range: tuple[float, ...],
-    sizes: dict[str, int],
-    n_simulations: int,
-    seed: int,
-    alpha: float = 0.05,
-    target: float = 0.8,
-) -> Masking:
-    """Run ``masking_power`` for each experimental arm against the control arm of this build.
-
-    The control arm's outflow share is the store's ``regulier level`` row (``ValueError`` when
-    missing); arm ``i`` (0 self-direction, 1 intensive support) uses ``seed + i``; an arm without
-    people (or without a control arm) is left out. Effects run from 0 to at least 40 pp.
-    """
-    part = participation_row(store)
-    est_h = float(part["estimate"]) if part is not None else np.nan
-    h_grid = masking_grid(published_range, est_h)
-    lv = store[(store["outcome"] == "outflow_full") & (store["contrast"] == "regulier level")]
-    control_share = float(lv["estimate"].iloc[0]) if len(lv) else np.nan
-    if not np.isfinite(control_share):
-        raise ValueError(
-            "the results store has no 'regulier level' outflow share: run the outflow chapter first"
-        )
-    effects = np.arange(0, max(40, int(max(h_grid)) + 30) + 1, 1.0)
-    n_ctl = sizes.get("regulier", 0)
-    curves = {
-        arm: masking_power(
-            sizes.get(arm, 0), n_ctl, control_share, h_grid, effects, n_simulations, seed + i, alpha
-        )  # fmt: skip
-        for i, arm in enumerate(TREATED)
-        if sizes.get(arm, 0) and n_ctl
-    }
-    detect = {arm: detectable_effect(c, target) for arm, c in curves.items()}
-    masked = {arm: power_at_clean_detectable(curves[arm], detect[arm]) for arm in curves}
-    pair_sizes = {arm: sizes.get(arm, 0) + n_ctl for arm in curves}
-    return Masking(est_h, round(float(max(published_range)), 1), control_share, h_grid, effects,
-                   target, curves, detect, masked, pair_sizes)  # fmt: skip
-
-
-def masking_texts(m: Masking, n_simulations: int, arm: str = "eigen_regie") -> dict[str, str]:
-    """Glue texts of the masking section for one arm.
-
-    ``n_sim``, ``det_clean`` (detectable with a clean control), ``pub_high`` (top of the published
-    range), ``det_pub_high`` (detectable against an uncontaminated control at that participation
-    effect), ``power_pub_high`` (power there at the clean design's detectable effect), ``h_est``
-    (this build's participation estimate, floored at 0) and ``power_est`` (power at it).
-    """
-
-    d0 = m.detect[arm].set_index("participation_pp")
-    m0 = m.curves[arm].set_index(["participation_pp", "effect_pp"])
-    hi = m.published_high
-    h_est = round(max(m.participation, 0.0), 1) if np.isfinite(m.participation) else None
-    e_clean = d0.loc[hi, "detectable_clean_pp"]
-    e_est = d0.loc[h_est, "detectable_clean_pp"] if h_est is not None else np.nan
-    det_hi = d0.loc[hi, "detectable_pp"]
-    return {
-        "n_sim": fmt.count(n_simulations),
-        "det_clean": fmt.pp(d0.loc[0.0, "detectable_clean_pp"], decimals=0),
-        "pub_high": fmt.pp(hi, decimals=0),
-        "det_pub_high": fmt.pp(det_hi, decimals=0) if np.isfinite(det_hi) else "more than the simulated range",
-        "power_pub_high": fmt.pct(m0.loc[(hi, e_clean), "power"]) if np.isfinite(e_clean) else "n/a",
-        "h_est": fmt.pp(h_est) if h_est is not None else "n/a",
-        "power_est": fmt.pct(m0.loc[(h_est, e_est), "power"]) if np.isfinite(e_est) else "n/a",
-    }  # fmt: skip
-
-
 def fall_texts(gap: pd.DataFrame) -> dict[str, str]:
     """Glue texts ``fall_k12`` and ``fall_k24``: the control arm's extra fall after one and two years."""
     return {f"fall_k{k}": fall_text(gap, k) for k in (12, 24)}
@@ -480,3 +351,25 @@ def published_texts(published_range: tuple[float, ...]) -> dict[str, str]:
         "pub_range": f"{fmt.num(lo, 0)} to {fmt.num(hi, 0)} percentage points",
         "pub_between": str(published("outflow", "difference_between_arms", "value")),
     }
+
+
+def detectable_texts(
+    store: pd.DataFrame, alpha: float = 0.05, power: float = 0.8
+) -> dict[str, str]:
+    """What the design could have detected: the arm effect on full-time outflow (pp) that the
+    adjusted lottery contrast finds with ``power``, and the participation effect the lottery
+    cannot see at any size.
+
+    From the half-width ``h`` of the contrast's 95 % interval (``h = z * SE``, normal
+    approximation of the stored interval): ``MDE = SE * (z_(1 - alpha/2) + z_power)``.
+    """
+    out = {"target_power": fmt.pct(power, 0)}
+    z, zp = stats.norm.ppf(1 - alpha / 2), stats.norm.ppf(power)
+    for arm in TREATED:
+        r = find_row(store, "outflow_full", between(arm, CONTROL), OUTFLOW_TREATMENT)
+        if r is None:
+            out[f"mde_{arm}"] = "not estimable"
+            continue
+        se = (float(r["ci_high"]) - float(r["ci_low"])) / (2 * z)
+        out[f"mde_{arm}"] = fmt.pp(se * (z + zp))
+    return out

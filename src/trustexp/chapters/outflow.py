@@ -5,22 +5,29 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from trustexp import verdicts
+from trustexp.chapters.common import estimate_text as common_estimate_text
 from trustexp.chapters.common import n_text
 from trustexp.disclosure import count_text
-from trustexp.fmt import ci, count, estimate_with_ci, num, pct, pp, pval
-from trustexp.stats.outflow import OUTCOMES, store_rows
+from trustexp.fmt import ci, count, estimate_with_ci, num, p_is, pct, pp, pval
+from trustexp.stats.outflow import store_rows
 from trustexp.stats.survival import logrank
 from trustexp.vocab import (
     ARMS,
     COMPARISON_POPULATIONS,
+    CONTROL,
     NON_PARTICIPANTS,
+    OUTFLOW_OUTCOMES,
+    PARTICIPATION,
     ROW_COLUMNS,
     between,
+    contrast_label,
     covariate_label,
     group_label,
+    method_label,
     outcome_label,
+    outcome_plain,
 )
-from trustexp.vocab import outcome as outcome_spec
 
 STORE_COLUMNS = list(ROW_COLUMNS)
 
@@ -52,23 +59,23 @@ def pick(rows: pd.DataFrame, outcome: str, contrast: str, method: str) -> pd.Ser
     return hit.iloc[0]
 
 
-def contrasts_display(rows: pd.DataFrame) -> pd.DataFrame:
-    """Risk-difference rows formatted for a table (pp with CI and p)."""
-
+def contrasts_display(rows: pd.DataFrame, margins: dict[str, float] | None = None) -> pd.DataFrame:
+    """Difference rows (pp) for a table: the contrast, the estimate with its CI first, the method,
+    p, n and the verdict (``trustexp.verdicts``)."""
     r = rows[rows["scale"] == "pp"]
-    a, b = r["contrast"].str.split(" vs ").str[0], r["contrast"].str.split(" vs ").str[1]
+    verdict = [verdicts.judgement(verdicts.row_verdict(x, margins)) for x in r.to_dict("records")]
     return pd.DataFrame(
         {
-            "outcome": r["outcome"].map(outcome_label),
-            "group": a.map(group_label),
-            "compared with": b.map(group_label),
-            "method": r["method"],
-            "difference": r["estimate"].map(lambda v: pp(v, signed=True)),
-            "95% CI (pp)": [
-                ci(x, y, scale="pp") for x, y in zip(r["ci_low"], r["ci_high"], strict=True)
+            "outcome": r["outcome"].map(outcome_label).to_numpy(),
+            "contrast": r["contrast"].map(contrast_label).to_numpy(),
+            "difference, pp [95% CI]": [
+                f"{num(e, 1, signed=True)} {ci(lo, hi, scale='pp')}"
+                for e, lo, hi in zip(r["estimate"], r["ci_low"], r["ci_high"], strict=True)
             ],
-            "p": r["p"].map(pval),
-            "n": r["n"].astype(int),
+            "method": r["method"].map(method_label).to_numpy(),
+            "p": r["p"].map(pval).to_numpy(),
+            "n": r["n"].astype(int).to_numpy(),
+            "verdict": verdict,
         }
     )
 
@@ -94,11 +101,21 @@ def shares_display(shares: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-FOREST_METHODS = ("risk difference", "adjusted risk difference", "reweighted risk difference")
+PRIMARY_ARM = "difference (covariate-adjusted)"
+"""The primary estimator of the arm contrasts (the analysis plan's estimator of outflow)."""
+UNADJUSTED_ARM = "difference (unadjusted)"
+ATT_DR = "ATT (doubly robust)"
+"""The primary estimator of the participation effect: the effect on the participants (ATT)."""
+FOREST_METHODS = ("risk difference", ATT_DR, UNADJUSTED_ARM, PRIMARY_ARM)
 
 
 def data_texts(
-    frame: pd.DataFrame, size: dict[str, int], window: int, comparison: str, threshold: int
+    frame: pd.DataFrame,
+    size: dict[str, int],
+    window: int,
+    comparison: str,
+    threshold: int,
+    durable: int = 12,
 ) -> dict[str, str]:
     """Glue texts of the Data section: outcome definitions, window, comparison population, counts.
 
@@ -108,13 +125,11 @@ def data_texts(
 
     n_group = frame["group"].value_counts()
     population = "municipal" if comparison == "municipal" else "national"
-    definition = {
-        o: outcome_spec(o)["definition"].replace("outflow_window_months", f"{window}")
-        for o in OUTCOMES
-    }
+    definition = {o: outcome_plain(o, window, durable) for o in OUTFLOW_OUTCOMES}
     return {
         "def_full": definition["outflow_full"],
         "def_any": definition["outflow_any"],
+        "def_durable": definition["outflow_durable"],
         "window_text": f"{window} months",
         "comparison_text": COMPARISON_POPULATIONS[population]["en"],
         "n_person_months": count(size["person_months"]),
@@ -141,41 +156,75 @@ def share_texts(shares: dict[str, pd.DataFrame]) -> dict[str, str]:
 
 
 def forest_rows(rows: pd.DataFrame, outcome: str = "outflow_full") -> pd.DataFrame:
-    """The rows of one outcome shown in the forest plot (unadjusted, adjusted, reweighted)."""
+    """The rows of one outcome shown in the forest plot: raw gap and ATT against non-participants,
+    unadjusted and adjusted lottery contrasts."""
     return rows[(rows["outcome"] == outcome) & rows["method"].isin(list(FOREST_METHODS))]
 
 
 def estimate_text(
     rows: pd.DataFrame, outcome: str, contrast: str, method: str = "risk difference"
 ) -> str:
-    """One contrast row as ``+7.9 pp [3.2, 12.5]``-style text (``fmt.estimate_with_ci``, pp)."""
-
+    """One contrast row as ``+7.9 percentage points (95% CI [3.2, 12.5])``."""
     r = pick(rows, outcome, contrast, method)
-    return estimate_with_ci(r["estimate"], r["ci_low"], r["ci_high"], scale="pp")
+    return common_estimate_text(r["estimate"], r["ci_low"], r["ci_high"], "pp")
 
 
-def estimate_texts(rows: pd.DataFrame, published_range: tuple[float, float]) -> dict[str, str]:
-    """Glue texts of the differences section and ``published_range`` (published low to high, pp)."""
+def estimate_texts(
+    rows: pd.DataFrame, published_range: tuple[float, float], margins: dict[str, float]
+) -> dict[str, str]:
+    """Glue texts of the differences: estimates, their verdicts and the published range.
 
-    pvn, adj, rw = "participants vs non_participants", "adjusted risk difference", "reweighted risk difference"  # fmt: skip
+    ``rd_*``: raw differences; ``att_*``: the effect on the participants (doubly robust, RA, IPW);
+    ``adj_full_<er|in>`` / ``raw_full_<er|in>``: the lottery contrasts (adjusted = primary);
+    ``judgement_<er|in>`` and ``often_<er|in>``: their verdict; ``att_often`` / ``att_judgement``:
+    the participation effect's direction and verdict.
+    """
+    pvn = PARTICIPATION
     lo, hi = published_range
-    return {
+    out = {
         "rd_full_pvn": estimate_text(rows, "outflow_full", pvn),
-        "adj_full_pvn": estimate_text(rows, "outflow_full", pvn, adj),
-        "rw_full_pvn": estimate_text(rows, "outflow_full", pvn, rw),
-        "rd_full_er": estimate_text(rows, "outflow_full", "eigen_regie vs regulier"),
-        "rd_full_in": estimate_text(rows, "outflow_full", "intensief vs regulier"),
+        "att_full_pvn": estimate_text(rows, "outflow_full", pvn, ATT_DR),
+        "ra_full_pvn": estimate_text(rows, "outflow_full", pvn, "ATT (regression adjustment)"),
+        "ipw_full_pvn": estimate_text(rows, "outflow_full", pvn, "ATT (IPW)"),
         "rd_any_pvn": estimate_text(rows, "outflow_any", pvn),
+        "att_any_pvn": estimate_text(rows, "outflow_any", pvn, ATT_DR),
+        "att_durable_pvn": estimate_text(rows, "outflow_durable", pvn, ATT_DR),
         "published_range": f"{num(lo, 0)} to {pp(hi, 0)}",
     }
+    att = pick(rows, "outflow_full", pvn, ATT_DR)
+    v = (
+        verdicts.row_verdict(att, margins)
+        if np.isfinite(att["estimate"])
+        else verdicts.Verdict("imprecise", 0)
+    )
+    out["att_often"] = verdicts.how_often(v)
+    out["att_judgement"] = verdicts.judgement(v)
+    for arm, key in (("eigen_regie", "er"), ("intensief", "in")):
+        c = between(arm, CONTROL)
+        out[f"adj_full_{key}"] = estimate_text(rows, "outflow_full", c, PRIMARY_ARM)
+        out[f"raw_full_{key}"] = estimate_text(rows, "outflow_full", c, UNADJUSTED_ARM)
+        out[f"adj_any_{key}"] = estimate_text(rows, "outflow_any", c, PRIMARY_ARM)
+        out[f"adj_durable_{key}"] = estimate_text(rows, "outflow_durable", c, PRIMARY_ARM)
+        r = pick(rows, "outflow_full", c, PRIMARY_ARM)
+        v = (
+            verdicts.row_verdict(r, margins)
+            if np.isfinite(r["estimate"])
+            else verdicts.Verdict("imprecise", 0)
+        )
+        out[f"often_{key}"] = verdicts.how_often(v)
+        out[f"judgement_{key}"] = verdicts.verdict_sentence(v, r["ci_low"], r["ci_high"], "pp")
+    return out
 
 
 def arm_vs_non_texts(rows: pd.DataFrame) -> dict[str, str]:
-    """Glue texts ``rd_full_<arm>_non``: each arm's risk difference against non-participants."""
-    return {
-        f"rd_full_{a}_non": estimate_text(rows, "outflow_full", between(a, NON_PARTICIPANTS))
-        for a in ARMS
-    }
+    """Glue texts per arm against non-participants, full-time work: ``rd_full_<arm>_non`` (raw gap)
+    and ``att_full_<arm>_non`` (the effect on that arm's participants, doubly robust)."""
+    out = {}
+    for a in ARMS:
+        c = between(a, NON_PARTICIPANTS)
+        out[f"rd_full_{a}_non"] = estimate_text(rows, "outflow_full", c)
+        out[f"att_full_{a}_non"] = estimate_text(rows, "outflow_full", c, ATT_DR)
+    return out
 
 
 def balance_display(balance: pd.DataFrame) -> pd.DataFrame:
@@ -207,25 +256,24 @@ def balance_texts(balance: pd.DataFrame) -> dict[str, str]:
 
 
 def duration_contrasts_display(dc: pd.DataFrame) -> pd.DataFrame:
-    """``duration_contrasts`` formatted for a table (pp difference, CI and p)."""
-
-    shown = dc.assign(
-        difference=dc["estimate"].map(lambda v: pp(v, signed=True)),
-        ci=[ci(a, b, scale="pp") for a, b in zip(dc["ci_low"], dc["ci_high"], strict=True)],
-        p=dc["p"].map(pval),
-    )
-    cols = ["duration_class", "method", "n_participants", "n_non_participants", "difference", "ci", "p"]  # fmt: skip
-    return shown[cols].rename(columns={"duration_class": "time on benefit", "ci": "95% CI (pp)"})
+    """``duration_contrasts`` formatted for a table (difference with CI first, then p and n)."""
+    return pd.DataFrame({
+        "time on benefit": dc["duration_class"].astype(str),
+        "difference, pp [95% CI]": [f"{num(e, 1, signed=True)} {ci(lo, hi, scale='pp')}"
+                                    for e, lo, hi in zip(dc["estimate"], dc["ci_low"], dc["ci_high"], strict=True)],
+        "method": dc["method"].map(method_label),
+        "p": dc["p"].map(pval),
+        "n_participants": dc["n_participants"], "n_non_participants": dc["n_non_participants"],
+    }).rename(columns={"n_participants": "participants", "n_non_participants": "non-participants"})  # fmt: skip
 
 
 def duration_texts(dc: pd.DataFrame) -> dict[str, str]:
-    """Glue text ``adj_full_13``: the adjusted difference among people 1-3 years on benefit."""
-
-    r13 = dc[(dc["duration_class"] == "1-3 years") & (dc["method"] == "adjusted risk difference")]
+    """Glue text ``att_full_13``: the effect on participants 1-3 years on benefit (doubly robust)."""
+    r13 = dc[(dc["duration_class"] == "1-3 years") & (dc["method"] == ATT_DR)]
     if not len(r13):
-        return {"adj_full_13": "n/a"}
+        return {"att_full_13": "not estimable (too few people in the class)"}
     r = r13.iloc[0]
-    return {"adj_full_13": estimate_with_ci(r["estimate"], r["ci_low"], r["ci_high"], scale="pp")}
+    return {"att_full_13": common_estimate_text(r["estimate"], r["ci_low"], r["ci_high"], "pp")}
 
 
 def consultant_mix_display(mix: pd.DataFrame) -> pd.DataFrame:
@@ -246,13 +294,8 @@ def consultant_texts(mix: pd.DataFrame, variance: dict[str, float]) -> dict[str,
         "n_consultants": count(variance["n_consultants"]),
         "r2_without": pct(variance["r2_without"]),
         "r2_with": pct(variance["r2_with"]),
-        "p_consultant": pval(variance["p"]),
+        "p_consultant": p_is(variance["p"]),
     }
-
-
-def clustered_rows(rows: pd.DataFrame) -> pd.DataFrame:
-    """The arm contrasts of the linear probability model (robust and consultant-clustered SEs)."""
-    return rows[rows["method"].str.contains("LPM")]
 
 
 def did_texts(did: dict[str, float], event: pd.DataFrame) -> dict[str, str]:
@@ -297,7 +340,7 @@ def chapter_store_rows(
     did: dict[str, float],
 ) -> pd.DataFrame:
     """The outflow chapter's results-store rows: contrasts, share levels, hazards, the DiD."""
-    levels = [level_rows(shares[o], o) for o in OUTCOMES]
+    levels = [level_rows(s, o) for o, s in shares.items()]
     return store_rows(rows, *levels, hazards, did_store_row(did))
 
 
@@ -328,7 +371,7 @@ def survival_texts(frame: pd.DataFrame, hazards: pd.DataFrame) -> dict[str, str]
 
     h = pick(hazards, "outflow_full", "participants vs non_participants", "adjusted hazard ratio")
     return {
-        "logrank_all": pval(logrank(frame, "event_any")["p"]),
-        "logrank_arms": pval(logrank(frame, "event_any", ARMS)["p"]),
+        "logrank_all": p_is(logrank(frame, "event_any")["p"]),
+        "logrank_arms": p_is(logrank(frame, "event_any", ARMS)["p"]),
         "hr_adj_full": estimate_with_ci(h["estimate"], h["ci_low"], h["ci_high"]),
     }

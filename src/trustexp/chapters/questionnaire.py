@@ -1,86 +1,112 @@
 """Questionnaire chapters (wellbeing, social participation, other outcomes): what they show.
 
 Display tables, glue texts and forest rows built from ``stats.survey.OutcomeResult``; shared by
-the three chapters so that none of them formats an estimate its own way.
+the three chapters so that none of them formats an estimate or words a verdict its own way. The
+primary estimate of every outcome is the ANCOVA of the wave-2 score on the arm and the wave-0
+score with few-cluster (CR2) inference; its one standardised effect is that difference over the
+baseline SD; its verdict (``trustexp.verdicts``) weighs the 95 % CI against the analysis plan's
+equivalence margin for the outcome.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
 
-from trustexp import disclosure, fmt
-from trustexp.chapters.common import n_text
+from trustexp import disclosure, fmt, verdicts
+from trustexp.chapters.common import estimate_text, n_text
 from trustexp.reference import oss as published
 from trustexp.stats.survey import (
+    ANCOVA,
+    CHANGE,
     MDE_POWER,
+    STANDARDISED,
     OutcomeResult,
     paired_wave,
-    standardised_equivalence,
 )
 from trustexp.vocab import (
     ARMS,
     CONTROL,
     TREATED,
     WAVES,
+    between,
     contrast_label,
     group_label,
+    in_sentence,
     method_label,
     outcome_label,
     outcome_unit,
-    scale_label,
+    unit_word,
     wave_label,
+    within,
 )
 
-_METHOD_ORDER = ("ANCOVA", "Hedges g", "MixedLM", "mean change", "within-person d", "TOST", "MDE",
-                 "proportional odds", "negative binomial")  # fmt: skip
+METHOD_ORDER = (ANCOVA, STANDARDISED, "MixedLM", CHANGE, "MDE", "proportional odds",
+                "negative binomial")  # fmt: skip
+"""Order of the methods in the estimate tables."""
 
 
-def _fmt_est(est: float, lo: float, hi: float, scale: str) -> str:
+def _est(row: pd.Series | None, outcome: str) -> str:
+    if row is None:
+        return "not estimable"
+    unit = f" {unit_word(outcome)}" if row["scale"] == "points" else ""
+    return estimate_text(row["estimate"], row["ci_low"], row["ci_high"], row["scale"], unit=unit)
 
-    if scale == "pp":
-        return fmt.estimate_with_ci(est, lo, hi, scale="pp")
-    return fmt.estimate_with_ci(est, lo, hi)
+
+def _verdict(row: pd.Series | None, margins: Mapping[str, float] | None) -> verdicts.Verdict:
+    if row is None:
+        return verdicts.Verdict("imprecise", 0)
+    return verdicts.row_verdict(row, margins)
 
 
 def trajectory_table(res: OutcomeResult) -> pd.DataFrame:
-    """Display table of the trajectory: arm, wave, n, mean and 95 % CI (formatted)."""
-
+    """Display table of the trajectory: arm, wave, n, mean with its 95 % CI (formatted)."""
     t = res.trajectory
     pp = res.scale == "pp"
-    mean = [fmt.num(m, 1 if pp else 2) + ("%" if pp and np.isfinite(m) else "") for m in t["mean"]]
-    ci = [
-        fmt.ci(lo, hi, decimals=1 if pp else 2)
-        for lo, hi in zip(t["ci_low"], t["ci_high"], strict=True)
+    d = 1 if pp else 2
+    mean = [
+        (fmt.num(m, d) + ("%" if pp else "") + " " + fmt.ci(lo, hi, decimals=d))
+        if np.isfinite(m)
+        else ""
+        for m, lo, hi in zip(t["mean"], t["ci_low"], t["ci_high"], strict=True)
     ]
     return pd.DataFrame({
         "arm": t["arm"].map(group_label), "wave": t["wave"].map(lambda w: wave_label(w).lower()),
-        "n": t["n"], "mean": mean, "95% CI": ci,
+        "n": t["n"], "mean [95% CI]": mean,
     })  # fmt: skip
 
 
-def estimates_table(rows: pd.DataFrame, methods: tuple[str, ...] | None = None,
-                    with_outcome: bool = False) -> pd.DataFrame:  # fmt: skip
-    """Display table of store rows: contrast, method, estimate, 95 % CI, p, n (formatted).
+def estimates_table(
+    rows: pd.DataFrame,
+    methods: tuple[str, ...] | None = None,
+    with_outcome: bool = False,
+    margins: Mapping[str, float] | None = None,
+) -> pd.DataFrame:
+    """Display table of store rows: the estimate with its 95 % CI first, then method, p, n, verdict.
 
-    TOST rows show their 90 % CI (the interval the test uses); MDE rows show no CI or p.
+    MDE rows show no CI, p or verdict.
     """
-
     rows = rows if methods is None else rows[rows["method"].isin(methods)]
-    order = {m: i for i, m in enumerate(_METHOD_ORDER)}
+    order = {m: i for i, m in enumerate(METHOD_ORDER)}
     rows = rows.assign(_o=rows["method"].map(order).fillna(99)).sort_values(["_o"], kind="stable")
+    estimate = []
+    verdict = []
+    for r in rows.to_dict("records"):
+        d = 1 if r["scale"] == "pp" else 2
+        ci = fmt.ci(r["ci_low"], r["ci_high"], decimals=d) if np.isfinite(r["ci_low"]) else ""
+        estimate.append(f"{fmt.num(r['estimate'], d, signed=r['method'] != 'MDE')} {ci}".strip())
+        judged = verdicts.judged(r) and np.isfinite(r["ci_low"])
+        verdict.append(verdicts.judgement(verdicts.row_verdict(r, margins)) if judged else "")
     out = pd.DataFrame({
-        "contrast": rows["contrast"].map(contrast_label),
-        "method": rows["method"],
-        "scale": rows["scale"].map(scale_label),
-        "estimate": [fmt.num(e, 1 if s == "pp" else 2) for e, s in zip(rows["estimate"], rows["scale"], strict=True)],
-        "CI": [("90% " if m == "TOST" else "95% ") + fmt.ci(lo, hi, decimals=1 if s == "pp" else 2)
-               if np.isfinite(lo) else "" for lo, hi, s, m in
-               zip(rows["ci_low"].astype(float), rows["ci_high"].astype(float), rows["scale"], rows["method"], strict=True)],
+        "contrast": rows["contrast"].map(contrast_label).to_numpy(),
+        "estimate [95% CI]": estimate,
+        "method": rows["method"].map(method_label).to_numpy(),
         "p": [fmt.pval(p) if np.isfinite(p) else "" for p in rows["p"].astype(float)],
         "n": rows["n"].astype(int).to_numpy(),
+        "verdict": verdict,
     })  # fmt: skip
     if with_outcome:
         out.insert(0, "outcome", rows["outcome"].map(outcome_label).to_numpy())
@@ -89,16 +115,15 @@ def estimates_table(rows: pd.DataFrame, methods: tuple[str, ...] | None = None,
 
 def pairwise_table(res: OutcomeResult) -> pd.DataFrame:
     """Display table of the mixed-model contrasts with unadjusted and Holm-adjusted p-values."""
-
     pw = res.pairwise
     if pw.empty:
-        return pd.DataFrame(columns=["contrast", "estimate", "95% CI", "p", "p (Holm)", "n"])
+        return pd.DataFrame(columns=["contrast", "estimate [95% CI]", "p", "p (Holm)", "n"])
     d = 1 if res.scale == "pp" else 2
     return pd.DataFrame({
         "contrast": [contrast_label(c) + (" (difference in change, start to two years)" if " wave " not in c else "")
                      for c in pw["contrast"]],
-        "estimate": [fmt.num(e, d) for e in pw["estimate"]],
-        "95% CI": [fmt.ci(lo, hi, decimals=d) for lo, hi in zip(pw["ci_low"], pw["ci_high"], strict=True)],
+        "estimate [95% CI]": [f"{fmt.num(e, d, signed=True)} {fmt.ci(lo, hi, decimals=d)}"
+                              for e, lo, hi in zip(pw["estimate"], pw["ci_low"], pw["ci_high"], strict=True)],
         "p": [fmt.pval(p) for p in pw["p"]], "p (Holm)": [fmt.pval(p) for p in pw["p_holm"]],
         "n": pw["n"].astype(int).to_numpy(),
     })  # fmt: skip
@@ -106,7 +131,6 @@ def pairwise_table(res: OutcomeResult) -> pd.DataFrame:
 
 def anova_table(res: OutcomeResult) -> pd.DataFrame:
     """Display table of the complete-case mixed ANOVA (F, degrees of freedom, p, partial eta²)."""
-
     t = res.mixed_anova
     if t.empty:
         return pd.DataFrame(columns=["effect", "F", "df", "p", "partial eta²"])
@@ -118,22 +142,26 @@ def anova_table(res: OutcomeResult) -> pd.DataFrame:
     })  # fmt: skip
 
 
-def _verdict(row: pd.Series | None) -> str:
-    if row is None:
-        return "could not be estimated"
-    if row["ci_low"] > 0:
-        return "higher than"
-    if row["ci_high"] < 0:
-        return "lower than"
-    return "not clearly different from"
+def margin_text(outcome: str, margins: Mapping[str, float], scale: str) -> str:
+    """The outcome's equivalence margin in words (``plus or minus 0.50 points``)."""
+    m = margins.get(outcome)
+    if m is None:
+        return "not declared"
+    if scale == "pp":
+        return f"plus or minus {fmt.pp(m)}"
+    return f"plus or minus {fmt.num(m)} {unit_word(outcome)}"
 
 
-def result_texts(res: OutcomeResult, threshold: int, alpha: float = 0.05) -> dict[str, str]:
+def result_texts(
+    res: OutcomeResult, threshold: int, margins: Mapping[str, float] | None = None
+) -> dict[str, str]:
     """Pre-formatted strings for glue, keyed ``<outcome>_<what>[_<arm>]``.
 
-    Counts pass through disclosure control; estimates are ``"x (95% CI [a, b])"``; verdicts are words.
+    Counts pass through disclosure control; estimates are ``"x (95% CI [a, b])"``; directions and
+    verdicts come from ``trustexp.verdicts`` (``<o>_change_verdict_<arm>``: rose / fell / did not
+    clearly change; ``<o>_judgement_<arm>``: the ANCOVA's verdict with the range it allows).
     """
-
+    margins = dict(margins or {})
     o, s = res.outcome, res.scale
     pp = s == "pp"
     out: dict[str, str] = {}
@@ -145,68 +173,64 @@ def result_texts(res: OutcomeResult, threshold: int, alpha: float = 0.05) -> dic
         out[f"{o}_n_w{w}"] = disclosure.count_text(n, threshold)
         out[f"{o}_n_text_w{w}"] = n_text(dict(zip(cell["arm"], cell["n"], strict=True)), threshold)
         out[f"{o}_mean_w{w}"] = fmt.pct(mean / 100) if pp else fmt.num(mean)
-    paired = paired_wave(res.long, 2)
-    out[f"{o}_n_ancova"] = disclosure.count_text(len(paired), threshold)
+    out[f"{o}_n_ancova"] = disclosure.count_text(len(paired_wave(res.long, 2)), threshold)
     out[f"{o}_mde_power"] = fmt.pct(MDE_POWER, 0)
-    out[f"{o}_sesoi"] = fmt.pp(res.sesoi_points) if pp else f"{fmt.num(res.sesoi_points)} points"
-    inter = (
-        res.mixed_anova[res.mixed_anova["Source"] == "Interaction"]
-        if len(res.mixed_anova)
-        else None
-    )
+    out[f"{o}_margin"] = margin_text(o, margins, s)
+    inter = res.mixed_anova[res.mixed_anova["Source"] == "Interaction"] if len(res.mixed_anova) else None  # fmt: skip
     out[f"{o}_interaction_p"] = (
-        fmt.pval(float(inter["p_unc"].iloc[0])) if inter is not None and len(inter) else "n/a"
+        fmt.p_is(float(inter["p_unc"].iloc[0])) if inter is not None and len(inter) else "p n/a"
     )
     out[f"{o}_n_complete"] = disclosure.count_text(
         int(res.mixed_anova["n"].iloc[0]) if len(res.mixed_anova) else 0, threshold
     )
-
-    def est(method: str, contrast: str, scale: str | None = None) -> str:
-        row = res.get(method, contrast)
-        if row is None:
-            return "not estimable"
-        return _fmt_est(row["estimate"], row["ci_low"], row["ci_high"], scale or row["scale"])
-
     for arm in ARMS:
-        within = f"{arm} wave 2 vs wave 0"
-        out[f"{o}_change_{arm}"] = est("mean change", within)
-        out[f"{o}_d_{arm}"] = est("within-person d", within)
-        out[f"{o}_mixed_change_{arm}"] = est("MixedLM", within)
-        out[f"{o}_change_verdict_{arm}"] = {"higher than": "rose", "lower than": "fell"}.get(
-            _verdict(res.get("mean change", within)), "did not clearly change"
-        )
-    changes = {a: res.get("mean change", f"{a} wave 2 vs wave 0") for a in ARMS}
-    changes = {a: r["estimate"] for a, r in changes.items() if r is not None}
-    out[f"{o}_largest_change_arm"] = (
-        group_label(max(changes, key=changes.get)).lower() if changes else "none"
-    )
+        c = within(arm, 2)
+        row = res.get(CHANGE, c)
+        out[f"{o}_change_{arm}"] = _est(row, o)
+        out[f"{o}_mixed_change_{arm}"] = _est(res.get("MixedLM", c), o)
+        out[f"{o}_change_verdict_{arm}"] = verdicts.change(_verdict(row, None))
+        out[f"{o}_std_change_{arm}"] = _est(res.get(STANDARDISED, c), o)
     for arm in TREATED:
-        c = f"{arm} vs {CONTROL}"
-        out[f"{o}_ancova_{arm}"] = est("ANCOVA", c)
-        row = res.get("ANCOVA", c)
-        out[f"{o}_ancova_p_{arm}"] = fmt.pval(row["p"]) if row is not None else "n/a"
-        out[f"{o}_verdict_{arm}"] = _verdict(row)
-        out[f"{o}_g_{arm}"] = est("Hedges g", c)
-        out[f"{o}_mixed_{arm}"] = est("MixedLM", c)
-        tost = res.get("TOST", c)
-        if tost is None:
-            out[f"{o}_tost_{arm}"] = "not estimable"
-            out[f"{o}_tost_verdict_{arm}"] = "could not be tested"
-        else:
-            ci90 = fmt.ci(tost["ci_low"], tost["ci_high"], decimals=1 if pp else 2)
-            out[f"{o}_tost_{arm}"] = (
-                f"{fmt.num(tost['estimate'], 1 if pp else 2)} (90% CI {ci90}; TOST p = {fmt.pval(tost['p'])})"
-            )
-            out[f"{o}_tost_verdict_{arm}"] = (
-                "equivalence shown" if tost["p"] < alpha else "equivalence not shown"
-            )
+        c = between(arm, CONTROL)
+        row = res.get(ANCOVA, c)
+        v = _verdict(row, margins)
+        out[f"{o}_ancova_{arm}"] = _est(row, o)
+        out[f"{o}_ancova_p_{arm}"] = fmt.p_is(row["p"]) if row is not None else "n/a"
+        out[f"{o}_comparative_{arm}"] = verdicts.comparative(v)
+        out[f"{o}_judgement_{arm}"] = (
+            verdicts.verdict_sentence(v, row["ci_low"], row["ci_high"], s, unit=f" {unit_word(o)}")
+            if row is not None
+            else "not estimable"
+        )
+        out[f"{o}_std_{arm}"] = _est(res.get(STANDARDISED, c), o)
+        out[f"{o}_mixed_{arm}"] = _est(res.get("MixedLM", c), o)
         m = res.get("MDE", c)
         out[f"{o}_mde_{arm}"] = (
             "n/a"
             if m is None
-            else (fmt.pp(m["estimate"]) if pp else f"{fmt.num(m['estimate'])} points")
+            else (fmt.pp(m["estimate"]) if pp else f"{fmt.num(m['estimate'])} {unit_word(o)}")
         )
     return out
+
+
+def control_sentence(res: OutcomeResult) -> str:
+    """What the change under regular service means for reading the other arms' changes.
+
+    Worded from the verdict of the control arm's own change, so it stays true either way.
+    """
+    row = res.get(CHANGE, within(CONTROL, 2))
+    v = _verdict(row, None)
+    label = in_sentence(outcome_label(res.outcome))
+    if v.clear:
+        return (
+            f"Under regular service, the control group, {label} {verdicts.change(v)} as well, so a "
+            "change in the other arms by itself says little about the new ways of working: the "
+            "fair comparison is between the arms"
+        )
+    return (
+        f"Under regular service, the control group, {label} {verdicts.change(v)}; the fair "
+        "comparison of the ways of working is still the one between the arms"
+    )
 
 
 def forest_rows(
@@ -216,27 +240,21 @@ def forest_rows(
 
     ``label="method"`` labels a row by its method (one outcome); ``"outcome"`` by its outcome.
     """
-    sel = rows[
-        rows["method"].isin(methods) & rows["contrast"].isin([f"{a} vs {CONTROL}" for a in TREATED])
-    ]
-    if label == "outcome":
-        lab = sel["outcome"].map(outcome_label)
-    else:
-        lab = sel["method"].map(lambda m: method_label(m))
+    sel = rows[rows["method"].isin(methods) & rows["contrast"].isin([between(a, CONTROL) for a in TREATED])]  # fmt: skip
+    lab = sel["outcome"].map(outcome_label) if label == "outcome" else sel["method"].map(method_label)  # fmt: skip
     return sel.assign(label=lab.to_numpy()).reset_index(drop=True)
 
 
 def model_texts(frame: pd.DataFrame, key: str) -> dict[str, str]:
     """Glue texts ``<key>_<arm>`` (estimate with CI) and ``<key>_p_<arm>`` of arm-vs-control rows."""
-
     out: dict[str, str] = {}
     for arm in TREATED:
-        hit = frame[frame["contrast"] == f"{arm} vs {CONTROL}"] if len(frame) else frame
+        hit = frame[frame["contrast"] == between(arm, CONTROL)] if len(frame) else frame
         if hit.empty:
             out[f"{key}_{arm}"], out[f"{key}_p_{arm}"] = "not estimable", "n/a"
             continue
         r = hit.iloc[0]
-        out[f"{key}_{arm}"] = _fmt_est(r["estimate"], r["ci_low"], r["ci_high"], r["scale"])
+        out[f"{key}_{arm}"] = estimate_text(r["estimate"], r["ci_low"], r["ci_high"], r["scale"])
         out[f"{key}_p_{arm}"] = fmt.pval(r["p"])
     return out
 
@@ -248,7 +266,6 @@ def panels(results: dict[str, OutcomeResult]) -> list[tuple[pd.DataFrame, str, s
 
 def interaction_table(results: dict[str, OutcomeResult]) -> pd.DataFrame:
     """Per outcome: the arm x wave test of the complete-case mixed ANOVA (F, df, p, n)."""
-
     rows = []
     for key, r in results.items():
         t = r.mixed_anova
@@ -274,46 +291,46 @@ def pairwise_between_table(results: dict[str, OutcomeResult]) -> pd.DataFrame:
     return out[["outcome", *[c for c in out.columns if c != "outcome"]]] if len(out) else out
 
 
-def callout_lines(results: dict[str, OutcomeResult], glued: dict[str, str]) -> list[str]:
-    """One line per outcome: ANCOVA against regular service and the equivalence verdicts (glued texts)."""
-    lines = []
-    for key in results:
-        lines.append(
-            f"{outcome_label(key)}: self-direction {glued[f'{key}_ancova_eigen_regie']}, intensive support "
-            f"{glued[f'{key}_ancova_intensief']} against regular service after two years; equivalence "
-            f"{glued[f'{key}_tost_verdict_eigen_regie'].replace('equivalence ', '')} / "
-            f"{glued[f'{key}_tost_verdict_intensief'].replace('equivalence ', '')}."
-        )
-    return lines
+def callout_lines(results: dict[str, OutcomeResult], texts: dict[str, str]) -> list[str]:
+    """One line per outcome: each arm against regular service after two years, with its verdict."""
+    return [
+        f"{outcome_label(key)}: self-direction {texts[f'{key}_ancova_eigen_regie']} "
+        f"({texts[f'{key}_judgement_eigen_regie']}), intensive support "
+        f"{texts[f'{key}_ancova_intensief']} ({texts[f'{key}_judgement_intensief']})."
+        for key in results
+    ]
 
 
-def summary_texts(results: dict[str, OutcomeResult], alpha: float = 0.05) -> dict[str, str]:
-    """Counts over outcomes and arms for the prose: contrasts tested, clear differences, equivalence."""
-    n_tests = n_clear = n_equiv = n_open = 0
+def summary_texts(
+    results: dict[str, OutcomeResult], margins: Mapping[str, float] | None = None
+) -> dict[str, str]:
+    """Counts over outcomes and arms of each verdict of the ANCOVA against regular service."""
+    codes = []
     for r in results.values():
         for arm in TREATED:
-            c = f"{arm} vs {CONTROL}"
-            a, t = r.get("ANCOVA", c), r.get("TOST", c)
-            if a is None:
-                continue
-            n_tests += 1
-            clear = a["ci_low"] > 0 or a["ci_high"] < 0
-            equiv = t is not None and t["p"] < alpha
-            n_clear += clear
-            n_equiv += equiv
-            n_open += (not clear) and (not equiv)
+            row = r.get(ANCOVA, between(arm, CONTROL))
+            if row is not None:
+                codes.append(verdicts.row_verdict(row, margins).code)
     return {
-        "unconfirmed_n_contrasts": str(n_tests),
-        "unconfirmed_n_clear": str(n_clear),
-        "unconfirmed_n_equivalent": str(n_equiv),
-        "unconfirmed_n_open": str(n_open),
+        "unconfirmed_n_contrasts": fmt.count(len(codes)),
+        "unconfirmed_n_clear": fmt.count(sum(c in ("gain", "loss") for c in codes)),
+        "unconfirmed_n_gain": fmt.count(codes.count("gain")),
+        "unconfirmed_n_loss": fmt.count(codes.count("loss")),
+        "unconfirmed_n_equivalent": fmt.count(codes.count("equivalent")),
+        "unconfirmed_n_open": fmt.count(codes.count("imprecise")),
     }
 
 
-def equivalence_rows(results: dict[str, OutcomeResult]) -> pd.DataFrame:
-    """``stats.survey.standardised_equivalence`` with a ``label`` column for the forest chart."""
-    rows = standardised_equivalence(results)
-    return rows.assign(label=rows["outcome"].map(outcome_label))
+def standardised_rows(results: dict[str, OutcomeResult]) -> pd.DataFrame:
+    """The standardised ANCOVA of several outcomes, labelled, for one forest chart."""
+    parts = [r.standardised.assign(outcome=k) for k, r in results.items() if len(r.standardised)]
+    rows = (
+        pd.concat(parts, ignore_index=True)
+        if parts
+        else pd.DataFrame(columns=["outcome", "contrast"])
+    )
+    rows = rows[rows["contrast"].isin([between(a, CONTROL) for a in TREATED])]
+    return rows.assign(label=rows["outcome"].map(outcome_label)).reset_index(drop=True)
 
 
 def callout_markdown(results: dict[str, OutcomeResult], texts: dict[str, str]) -> str:
@@ -322,12 +339,12 @@ def callout_markdown(results: dict[str, OutcomeResult], texts: dict[str, str]) -
 
 
 def outcomes_texts(
-    results: dict[str, OutcomeResult], threshold: int, alpha: float = 0.05
+    results: dict[str, OutcomeResult], threshold: int, margins: Mapping[str, float] | None = None
 ) -> dict[str, str]:
     """Glue texts of several outcomes: ``summary_texts`` and every outcome's ``result_texts``."""
-    texts = summary_texts(results, alpha)
+    texts = summary_texts(results, margins)
     for r in results.values():
-        texts.update(result_texts(r, threshold, alpha))
+        texts.update(result_texts(r, threshold, margins))
     return texts
 
 
@@ -338,3 +355,8 @@ def unconfirmed_published_texts() -> dict[str, str]:
         "published_health": str(published("health", "value")),
         "published_social_trust": str(published("social_trust", "value")),
     }
+
+
+def plan_margins(params) -> dict[str, float]:
+    """The analysis plan's equivalence margin per outcome (``{outcome: margin}``)."""
+    return verdicts.margins_of(params.analysis.plan)

@@ -95,10 +95,32 @@ def response_texts(flags: pd.DataFrame, threshold: int) -> dict[str, str]:
     }
 
 
-def attrition_texts(test: dict[str, float], model: pd.DataFrame) -> dict[str, str]:
-    """Glue texts of the attrition checks: chi-square test and the response model's n."""
+def attrition_texts(
+    test: dict[str, float], model: pd.DataFrame, alpha: float = 0.05
+) -> dict[str, str]:
+    """Glue texts of the attrition checks: chi-square test, the response model's n and verdicts.
+
+    ``attr_arm_verdict``: whether response after two years differed clearly between the arms
+    (chi-square p below ``alpha``); ``attr_background``: the background characteristics whose
+    odds ratio's interval excludes one, or that none did.
+    """
+    clear = model[
+        ~model["term"].str.startswith("arm_") & ((model["ci_low"] > 1) | (model["ci_high"] < 1))
+    ]
+    names = [covariate_label(t).lower().replace(" (share)", "") for t in clear["term"]]
+    if names:
+        background = "it depended clearly on " + (
+            names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+        )
+    else:
+        background = (
+            "it did not depend clearly on any of the background characteristics in the model"
+        )
+    differed = test["p"] < alpha
     return {
         "attr_chi2": fmt.num(test["chi2"]),
-        "attr_p": fmt.pval(test["p"]),
+        "attr_p": fmt.p_is(test["p"]),
         "model_n": fmt.count(model["n"].iloc[0]),
+        "attr_arm_verdict": "differed clearly" if differed else "did not differ clearly",
+        "attr_background": background,
     }

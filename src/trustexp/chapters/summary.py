@@ -1,44 +1,30 @@
-"""The one-page summaries (English and Dutch): sentences built from the results store only.
+"""The one-page summaries (English and Dutch) and the landing page's answer, from the results store.
 
-Every number in a summary sentence comes from a row of the results store, formatted by
-``trustexp.fmt`` (Dutch notation via ``fmt.nl``); nothing is refitted. The primary rows
-(``stats.overview.PRIMARY``) must be present; a missing optional row gives the words "not
-estimated in this build" (``niet geschat in deze build``) instead of a number.
+Every number and every verdict comes from a row of the results store (``chapters.answers`` for the
+answers to the municipality's questions), formatted by ``trustexp.fmt`` (Dutch notation via
+``fmt.nl``); nothing is refitted. The primary rows must be present; a missing optional row reads
+"not estimated" (``niet geschat``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
 
 from trustexp import fmt
+from trustexp.chapters.answers import SUBJECT, Answer, after_colon, answer_texts, verdict_counts
 from trustexp.chapters.effect_sizes import require_primary
 from trustexp.reference import oss as published
 from trustexp.results import find_row
-from trustexp.vocab import ARMS, TREATED, UNCONFIRMED, group_label, in_sentence, unit_word
+from trustexp.vocab import ARMS, UNCONFIRMED, group_label, in_sentence, unit_word
 
-NOT_ESTIMATED = {"en": "not estimated in this build", "nl": "niet geschat in deze build"}
+NOT_ESTIMATED = {"en": "not estimated", "nl": "niet geschat"}
 
 
 def _n(x: str, lang: str) -> str:
     return fmt.nl(x) if lang == "nl" else x
-
-
-def estimate_text(row: pd.Series | None, lang: str = "en") -> str:
-    """An estimate with its 95% CI in the row's unit (pp or points), or "not estimated"."""
-    if row is None or pd.isna(row["estimate"]):
-        return NOT_ESTIMATED[lang]
-    est, low, high = float(row["estimate"]), float(row["ci_low"]), float(row["ci_high"])
-    if lang == "nl":
-        if row["scale"] == "pp":
-            return f"{fmt.pp_nl(est, signed=True)} (95%-BI {fmt.nl(fmt.ci(low, high, scale='pp'))})"
-        unit = f" {unit_word(str(row['outcome']), lang)}" if row["scale"] == "points" else ""
-        return f"{fmt.nl(fmt.num(est, signed=True))}{unit} (95%-BI {fmt.nl(fmt.ci(low, high))})"
-    if row["scale"] == "pp":
-        return f"{fmt.pp(est, signed=True)} (95% CI {fmt.ci(low, high, scale='pp')})"
-    unit = f" {unit_word(str(row['outcome']), lang)}" if row["scale"] == "points" else ""
-    return f"{fmt.num(est, signed=True)}{unit} (95% CI {fmt.ci(low, high)})"
 
 
 def share_text(row: pd.Series | None, lang: str = "en") -> str:
@@ -63,22 +49,23 @@ def _group_n(store: pd.DataFrame, group: str) -> float | None:
     return None
 
 
-def _excludes_zero(row: pd.Series | None) -> bool | None:
-    if row is None or pd.isna(row["ci_low"]):
-        return None
-    return bool(row["ci_low"] > 0 or row["ci_high"] < 0)
+def _of(k: int, m: int, lang: str) -> str:
+    return f"{k} van de {m}" if lang == "nl" else f"{k} of the {m}"
 
 
-def summary_facts(store: pd.DataFrame, lang: str = "en", alpha: float = 0.05) -> dict[str, str]:
-    """Formatted numbers (glue name -> text) the summary pages need, read from the store.
+def summary_facts(
+    store: pd.DataFrame, all_answers: Mapping[str, Answer], plan, lang: str = "en",
+    alpha: float = 0.05,
+) -> dict[str, str]:  # fmt: skip
+    """Formatted numbers and answer sentences (glue name -> text) of the summary pages.
 
     Raises ``InvalidData`` when a primary row is missing; optional ones read "not estimated".
 
-    >>> summary_facts(read_results(results_dir), "nl")["outflow_er"]  # doctest: +SKIP
-    '+1,0 procentpunt (95%-BI [-8,7; 10,7])'
+    >>> summary_facts(store, answers(store, plan), plan, "nl")["n_participants"]  # doctest: +SKIP
+    '300'
     """
-    require_primary(store)
-    out: dict[str, str] = {}
+    require_primary(store, plan)
+    out: dict[str, str] = dict(answer_texts(all_answers, lang))
     arm_n = {a: _group_n(store, a) for a in ARMS}
     known = [v for v in arm_n.values() if v is not None]
     out["n_participants"] = count_text(sum(known) if len(known) == 3 else None, lang)
@@ -86,78 +73,40 @@ def summary_facts(store: pd.DataFrame, lang: str = "en", alpha: float = 0.05) ->
         f"{in_sentence(group_label(a, lang))} {count_text(arm_n[a], lang)}" for a in ARMS
     )
     out["n_non_participants"] = count_text(_group_n(store, "non_participants"), lang)
-
+    out["n_per_arm"] = count_text(sum(known) / len(known) if known else None, lang)
     level = lambda g: find_row(store, "outflow_full", f"{g} level", ("share (Wilson)",))  # noqa: E731
     out["outflow_share_participants"] = share_text(level("participants"), lang)
     out["outflow_share_non"] = share_text(level("non_participants"), lang)
-    vs_non = ("adjusted risk difference", "risk difference")
-    out["outflow_vs_non"] = estimate_text(
-        find_row(store, "outflow_full", "participants vs non_participants", vs_non), lang
-    )
-    arm_vs_non = [find_row(store, "outflow_full", f"{a} vs non_participants", vs_non) for a in ARMS]
-    if all(r is not None for r in arm_vs_non):
-        lo = min(float(r["estimate"]) for r in arm_vs_non)
-        hi = max(float(r["estimate"]) for r in arm_vs_non)
-        out["outflow_arm_range"] = (
-            f"{fmt.nl(fmt.num(lo, 1))} tot {fmt.pp_nl(hi)}" if lang == "nl"
-            else f"{fmt.num(lo, 1)} to {fmt.pp(hi)}"
-        )  # fmt: skip
-    else:
-        out["outflow_arm_range"] = NOT_ESTIMATED[lang]
-    for arm, key in (("eigen_regie", "er"), ("intensief", "int")):
-        contrast = f"{arm} vs regulier"
-        out[f"outflow_{key}"] = estimate_text(
-            find_row(store, "outflow_full", contrast, "risk difference"), lang
-        )
-        out[f"wellbeing_{key}"] = estimate_text(
-            find_row(store, "wellbeing", contrast, "ANCOVA"), lang
-        )
     changes = [find_row(store, "wellbeing", f"{a} wave 2 vs wave 0", "mean change") for a in ARMS]
-    out["wellbeing_change"] = (
-        "; ".join(
-            f"{in_sentence(group_label(a, lang))} {estimate_text(r, lang)}"
-            for a, r in zip(ARMS, changes, strict=True)
+    out["wellbeing_change"] = "; ".join(
+        f"{in_sentence(group_label(a, lang))} "
+        + (
+            NOT_ESTIMATED[lang]
+            if r is None
+            else _n(fmt.num(float(r["estimate"]), signed=True), lang)
         )
-        if any(r is not None for r in changes)
+        for a, r in zip(ARMS, changes, strict=True)
+    )
+    counts = verdict_counts(all_answers, UNCONFIRMED)
+    out["unconfirmed"] = _of(counts["clear"], counts["n"], lang)
+    wanted = store["outcome"].map(lambda o: f"{plan.estimators.get(o, '')} (adjusted)")
+    planned = store[
+        (store["method"] == wanted) & store["contrast"].astype(str).str.endswith("vs regulier")
+    ]
+    out["plan_clear"] = (
+        _of(int((planned["p"] < alpha).sum()), len(planned), lang)
+        if len(planned)
         else NOT_ESTIMATED[lang]
     )
-    for outcome in ("contacts", "ladder"):
-        out[f"{outcome}_er"] = estimate_text(
-            find_row(store, outcome, "eigen_regie vs regulier", "ANCOVA"), lang
-        )
-    flags = [
-        _excludes_zero(find_row(store, o, f"{a} vs regulier", "ANCOVA"))
-        for o in UNCONFIRMED
-        for a in TREATED
-    ]
-    tested = [f for f in flags if f is not None]
-    if tested:
-        k, m = sum(tested), len(tested)
-        out["unconfirmed"] = f"{k} van de {m}" if lang == "nl" else f"{k} of the {m}"
-    else:
-        out["unconfirmed"] = NOT_ESTIMATED[lang]
-    holm = store[store["method"].astype(str).str.endswith("(Holm)")
-                 & store["contrast"].astype(str).str.endswith("vs regulier")]  # fmt: skip
-    if len(holm):
-        k, m = int((holm["p"] < alpha).sum()), int(holm["p"].notna().sum())
-        out["holm"] = f"{k} van de {m}" if lang == "nl" else f"{k} of the {m}"
-    else:
-        out["holm"] = NOT_ESTIMATED[lang]
     rater = find_row(store, "wellbeing", "consultant vs participant", "paired mean difference")
-    out["consultant_gap"] = estimate_text(rater, lang)
-    perm = [find_row(store, o, c, "permutation") for o, c in
-            (("outflow_full", "eigen_regie vs regulier"), ("outflow_full", "intensief vs regulier"),
-             ("wellbeing", "eigen_regie vs regulier"), ("wellbeing", "intensief vs regulier"))]  # fmt: skip
-    if all(r is not None for r in perm):
-        lo = min(float(r["p"]) for r in perm)
-        out["permutation_min_p"] = _n(fmt.pval(lo), lang)
+    if rater is None:
+        out["consultant_gap"] = NOT_ESTIMATED[lang]
     else:
-        out["permutation_min_p"] = NOT_ESTIMATED[lang]
-    mde = store[(store["outcome"] == "outflow_full") & (store["method"] == "MDE registry")]
-    out["mde_outflow"] = (
-        (fmt.pp_nl(float(mde["estimate"].max())) if lang == "nl" else fmt.pp(float(mde["estimate"].max())))
-        if len(mde) else NOT_ESTIMATED[lang]
-    )  # fmt: skip
+        est, lo, hi = (float(rater[k]) for k in ("estimate", "ci_low", "ci_high"))
+        text = (
+            f"{fmt.num(est, signed=True)} {unit_word('wellbeing', lang)} (95% CI {fmt.ci(lo, hi)})"
+        )
+        out["consultant_gap"] = _n(text.replace("95% CI", "95%-BI"), lang) if lang == "nl" else text
     p_row, n_row = level("participants"), level("non_participants")
     if p_row is not None and n_row is not None and float(n_row["estimate"]) > 0:
         out["outflow_ratio"] = _n(
@@ -167,52 +116,84 @@ def summary_facts(store: pd.DataFrame, lang: str = "en", alpha: float = 0.05) ->
         out["outflow_ratio"] = NOT_ESTIMATED[lang]
     spend = find_row(store, "spending", "participants level", "spending per participant")
     out["spend_participant"] = (
-        NOT_ESTIMATED[lang] if spend is None
-        else _n(f"€{fmt.count(float(spend['estimate']))}", lang).replace("€", "€ " if lang == "nl" else "€")
-    )  # fmt: skip
-    traj = find_row(
-        store, "spending", "participants level", "budget share: reintegration_trajectory"
+        NOT_ESTIMATED[lang]
+        if spend is None
+        else _n(f"EUR {fmt.count(float(spend['estimate']))}", lang)
     )
-    out["trajectory_share"] = share_text(traj, lang)
+    cost = store[(store["outcome"] == "spending") & (store["contrast"] == "participants vs non_participants")
+                 & store["method"].astype(str).str.startswith("cost per extra exit")]  # fmt: skip
+    out["cost_per_exit"] = (
+        NOT_ESTIMATED[lang]
+        if cost.empty
+        else _n(f"EUR {fmt.count(float(cost['estimate'].iloc[0]))}", lang)
+    )
     cov = store[store["method"].astype(str).str.startswith("simulation coverage")]
-    out["coverage_min"] = (
-        _n(fmt.pct(float(cov["estimate"].min())), lang) if len(cov) else NOT_ESTIMATED[lang]
-    )
+    out["coverage_range"] = (
+        NOT_ESTIMATED[lang] if cov.empty
+        else _n(f"{fmt.pct(float(cov['estimate'].min()))}" + (" tot " if lang == "nl" else " to ")
+                + f"{fmt.pct(float(cov['estimate'].max()))}", lang)
+    )  # fmt: skip
     return out
 
 
-def outflow_between_arms_clear(store: pd.DataFrame) -> bool:
-    """True when any arm-vs-control outflow CI excludes zero (decides a sentence's wording)."""
-    rows = [find_row(store, "outflow_full", f"{a} vs regulier", "risk difference") for a in TREATED]
-    return any(_excludes_zero(r) for r in rows)
+def headline_texts(
+    all_answers: Mapping[str, Answer], facts: Mapping[str, str], year: int, synthetic: bool,
+    lang: str = "en",
+) -> dict[str, str]:  # fmt: skip
+    """The answer first: what was tested, what the lottery shows and how sure, taking part, the data.
 
-
-def wellbeing_between_arms_clear(store: pd.DataFrame) -> bool:
-    """True when any arm-vs-control wellbeing ANCOVA CI excludes zero."""
-    rows = [find_row(store, "wellbeing", f"{a} vs regulier", "ANCOVA") for a in TREATED]
-    return any(_excludes_zero(r) for r in rows)
-
-
-def verdict_words(store: pd.DataFrame, lang: str = "en") -> dict[str, str]:
-    """Words (no numbers) that depend on the estimates: whether arm differences are clear."""
-    words = {
-        "en": ("a difference the data can tell apart from chance", "too small to tell apart from chance"),
-        "nl": ("een verschil dat de gegevens van toeval kunnen onderscheiden", "te klein om van toeval te onderscheiden"),
-    }[lang]  # fmt: skip
+    Glue texts ``head_tested``, ``head_lottery``, ``head_sure``, ``head_participation`` and
+    ``head_source`` - the landing page and the first lines of both summaries.
+    """
+    er, ins = all_answers["outflow_full_eigen_regie"], all_answers["outflow_full_intensief"]
+    part = all_answers["outflow_full_participants"]
+    n = facts["n_participants"]
+    per_arm = facts.get("n_per_arm", "n/a")
+    mde = er.mde_text(lang)
+    if lang == "nl":
+        out = {
+            "head_tested": (f"Oss onderzocht of mensen in de bijstand vaker aan het werk komen met eigen "
+                            f"regie of met intensieve begeleiding dan met de gewone aanpak: {n} vrijwilligers "
+                            f"werden in {year} door loting over de drie manieren van werken verdeeld."),
+            "head_lottery": f"Wat de loting laat zien: {after_colon(er.sentence('nl'))} {ins.sentence('nl')}",
+            "head_sure": (f"Hoe zeker: met ongeveer {per_arm} mensen per groep kon het onderzoek alleen "
+                          f"verschillen van ongeveer {mde} betrouwbaar opsporen."),
+            "head_participation": f"Zonder loting, en dus minder zeker: {after_colon(part.sentence('nl'))}",
+            "head_source": ("De getallen komen uit nagemaakte (synthetische) gegevens die op de "
+                            "gepubliceerde cijfers van Oss lijken; ze laten zien wat de analyse doet, "
+                            "niet wat er in Oss gebeurde." if synthetic else
+                            "De getallen komen uit de echte bestanden van de gemeente en het CBS over "
+                            "de deelnemers en de niet-deelnemers."),
+        }  # fmt: skip
+        return out
     return {
-        "outflow_arms_verdict": words[0] if outflow_between_arms_clear(store) else words[1],
-        "wellbeing_arms_verdict": words[0] if wellbeing_between_arms_clear(store) else words[1],
-    }
+        "head_tested": (f"Oss tested whether people on social assistance find work more often when they "
+                        f"direct their own path (self-direction) or get intensive, tailored support than "
+                        f"under regular service: {n} volunteers were assigned to the three by lottery in {year}."),
+        "head_lottery": f"What the lottery shows: {after_colon(er.sentence('en'))} {ins.sentence('en')}",
+        "head_sure": (f"How sure: with about {per_arm} people per group the experiment could only detect "
+                      f"differences of about {mde} reliably."),
+        "head_participation": f"Without a lottery, and so less certain: {after_colon(part.sentence('en'))}",
+        "head_source": ("The numbers come from synthetic data - invented people drawn from a model "
+                        "calibrated to the published Oss figures - so they show what the analysis does, "
+                        "not what happened in Oss." if synthetic else
+                        "The numbers come from the real files of the municipality and Statistics "
+                        "Netherlands on the participants and the non-participants."),
+    }  # fmt: skip
 
 
 def chapter_links(contents: tuple, lang: str = "en") -> list[str]:
     """Markdown lines ``{doc}`NN_x` — title`` for every chapter in ``contents`` but the summaries.
 
     ``contents`` is the book's chapter list (``ChapterSpec``-like: ``key``, ``notebook``,
-    ``title``), passed in by the notebook so that this module stays below the runtime.
+    ``title`` and, for Dutch, ``title_nl`` when it has one), passed in by the notebook so that
+    this module stays below the runtime.
     """
     skip = {"summary", "samenvatting"}
-    return [f"{{doc}}`{Path(c.notebook).stem}` — {c.title}" for c in contents if c.key not in skip]
+    title = (
+        (lambda c: getattr(c, "title_nl", "") or c.title) if lang == "nl" else (lambda c: c.title)
+    )
+    return [f"{{doc}}`{title(c)} <{Path(c.notebook).stem}>`" for c in contents if c.key not in skip]
 
 
 def chapter_list(contents: tuple, lang: str = "en") -> str:
@@ -221,13 +202,20 @@ def chapter_list(contents: tuple, lang: str = "en") -> str:
 
 
 def missing_texts(missing: list[str], lang: str = "en") -> dict[str, str]:
-    """Glue text ``missing_chapters``: chapters whose results the summary could not read."""
-    none = {"en": "none", "nl": "geen"}[lang]
-    return {"missing_chapters": ", ".join(missing) if missing else none}
+    """Glue text ``missing_note``: a sentence naming chapters whose results could not be read."""
+    if not missing:
+        text = ("Every chapter's results were read." if lang == "en"
+                else "De resultaten van alle hoofdstukken zijn gelezen.")  # fmt: skip
+    else:
+        names = ", ".join(missing)
+        text = (f"Results missing from the store: {names}; the sentences that need them say so."
+                if lang == "en" else
+                f"Resultaten die ontbreken: {names}; de zinnen die ze nodig hebben zeggen dat.")  # fmt: skip
+    return {"missing_note": text}
 
 
 def published_texts(lang: str = "en") -> dict[str, str]:
-    """Glue texts of the summary's published-vs-build callout (published range, ratio, arms)."""
+    """Glue texts of the summary's published callout (published range, ratio, arms)."""
     lo, hi = published("outflow", "difference_vs_non_participants_pp", "value")
     ratio = fmt.count(published("outflow", "ratio_vs_non_participants", "value"))
     if lang == "nl":
@@ -238,3 +226,55 @@ def published_texts(lang: str = "en") -> dict[str, str]:
         "pub_ratio": ratio,
         "pub_between": str(published("outflow", "difference_between_arms", "value")),
     }
+
+
+def meaning_text(all_answers: Mapping[str, Answer], lang: str = "en") -> str:
+    """What the outflow answers mean together, chosen by their verdicts (glue ``meaning``).
+
+    A clear effect of taking part with no clear arm difference is the pattern the evaluators read
+    as a Hawthorne effect; a clear arm difference is not; neither clear says the design could not
+    tell.
+    """
+    arms = [all_answers[f"outflow_full_{a}"] for a in ("eigen_regie", "intensief")]
+    part = all_answers["outflow_full_participants"]
+    clear_arms = [a for a in arms if a.verdict.clear]
+    if clear_arms:
+        verbs = {"en": ("raised", "lowered", " and "), "nl": ("verhoogde", "verlaagde", " en ")}[
+            lang
+        ]
+        names = verbs[2].join(
+            f"{SUBJECT[a.question.subject][lang].lower()} {verbs[0] if a.verdict.sign > 0 else verbs[1]} "
+            + ("it" if lang == "en" else "haar")
+            for a in clear_arms
+        )
+        if lang == "nl":
+            return (f"De loting laat zien dat de manier van werken uitmaakte voor de uitstroom naar werk: "
+                    f"{names}. Dat is niet het patroon van alleen een Hawthorne-effect, waarbij alle groepen "
+                    "evenveel winnen.")  # fmt: skip
+        return (
+            f"The lottery shows that the way of working mattered for outflow to work: {names}. "
+            "That is not the pattern of a Hawthorne effect alone, where every group gains alike."
+        )
+    if part.verdict.code == "gain":
+        if lang == "nl":
+            return ("Deelnemers stroomden vaker uit naar werk dan vergelijkbare niet-deelnemers, maar de "
+                    "loting liet niet zien welke manier van werken, als er een was, het verschil maakte. "
+                    "Dat is het patroon dat de onderzoekers een Hawthorne-effect noemden: de winst hoorde bij "
+                    "het meedoen zelf (meer aandacht, het besef mee te doen aan een experiment), niet bij het "
+                    "minder streng toepassen van de regels. De gegevens kunnen dat niet scheiden van wie zich "
+                    "aanmeldde: vrijwilligers kunnen verschillen op punten die niet in de registratie staan, "
+                    "zoals motivatie.")  # fmt: skip
+        return ("Participants left benefit for work more often than comparable non-participants, but the "
+                "lottery did not show which way of working, if any, made the difference. That is the "
+                "pattern the evaluators read as a Hawthorne effect: the gain came with taking part itself "
+                "(more attention, the sense of being in an experiment), not with relaxing the rules. The "
+                "data cannot separate it from who volunteered: volunteers may differ in ways the registry "
+                "does not record, such as motivation.")  # fmt: skip
+    if lang == "nl":
+        return ("Noch de loting, noch de vergelijking met niet-deelnemers laat een duidelijk effect op de "
+                "uitstroom naar werk zien. Het onderzoek was te klein om effecten van een omvang die ertoe "
+                "doet uit te sluiten.")  # fmt: skip
+    return (
+        "Neither the lottery nor the comparison with non-participants shows a clear effect on outflow "
+        "to work. The experiment was too small to rule out effects of a size that would matter."
+    )

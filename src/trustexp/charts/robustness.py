@@ -76,13 +76,13 @@ def attrition_chart(frame: pd.DataFrame):
     """Complete-case ANCOVA, response-weighted ANCOVA and Lee bounds per arm contrast.
 
     ``frame``: ``outcome, contrast, method, estimate, ci_low, ci_high, scale`` where Lee bounds
-    have method ``Lee bounds`` with ``estimate`` = lower and ``upper`` = upper bound.
+    have a method starting ``Lee bounds`` with ``estimate`` = lower and ``upper`` = upper bound.
     """
 
     d = _labels(frame)
     d = d.assign(
         upper=d.get("upper", d["estimate"]).fillna(d["estimate"]),
-        text=[f"{r.estimate:+.2f}" + (f" to {r.upper:+.2f}" if r.method == "Lee bounds" else "")
+        text=[f"{r.estimate:+.2f}" + (f" to {r.upper:+.2f}" if r.method.startswith("Lee bounds") else "")
               + f" [{r.ci_low:.2f}, {r.ci_high:.2f}] {r.scale}" for r in d.assign(
                   upper=d.get("upper", d["estimate"]).fillna(d["estimate"])).itertuples()],
     )  # fmt: skip
@@ -101,7 +101,7 @@ def attrition_chart(frame: pd.DataFrame):
     ]
     arms = [a for a in TREATED if group_label(a) in set(d["group_label"])]
     colour = alt.Color("group_label:N", scale=group_scale(arms), title="Arm vs regular service")
-    y = alt.Y("method:N", title=None, sort=["ANCOVA", "IPW ANCOVA", "Lee bounds"])
+    y = alt.Y("method:N", title=None, sort=list(dict.fromkeys(d["method"])))
     tip = [alt.Tooltip("contrast_label:N", title="contrast"), alt.Tooltip("method:N"),
            alt.Tooltip("text:N", title="estimate or bounds [95% CI]")]  # fmt: skip
     base = alt.Chart().encode(y=y, yOffset=alt.YOffset("contrast_label:N"))
@@ -125,8 +125,11 @@ def attrition_chart(frame: pd.DataFrame):
     )  # fmt: skip
 
 
-def coverage_chart(summary: pd.DataFrame, nominal: float = 0.95, flag_below: float = 0.90):
-    """Coverage of each estimator's 95% CI over the simulated cohorts (+/- 1.96 Monte Carlo SE)."""
+def coverage_chart(summary: pd.DataFrame, nominal: float = 0.95, flag_below: float = 0.93):
+    """Coverage of each estimator's 95% CI over the simulated cohorts (+/- 1.96 Monte Carlo SE).
+
+    Rows with a contrast against non-participants are coloured as all participants.
+    """
 
     d = _labels(summary)
     d = d.assign(
@@ -137,8 +140,8 @@ def coverage_chart(summary: pd.DataFrame, nominal: float = 0.95, flag_below: flo
         bias_text=[f"{r.bias:+.3f} {r.scale} (truth {r.truth:.2f})" for r in d.itertuples()],
     )
     d = d[["label", "group_label", "coverage", "low", "high", "cov_text", "bias_text"]]
-    arms = [a for a in TREATED if group_label(a) in set(d["group_label"])]
-    colour = alt.Color("group_label:N", scale=group_scale(arms), title="Arm vs regular service")
+    keys = [a for a in (*TREATED, "participants") if group_label(a) in set(d["group_label"])]
+    colour = alt.Color("group_label:N", scale=group_scale(keys), title="Group compared")
     y = alt.Y("label:N", title=None, sort=list(d["label"]), axis=alt.Axis(labelLimit=640))
     tip = [alt.Tooltip("label:N", title="estimator"), alt.Tooltip("cov_text:N", title="coverage"),
            alt.Tooltip("bias_text:N", title="bias")]  # fmt: skip
@@ -152,7 +155,12 @@ def coverage_chart(summary: pd.DataFrame, nominal: float = 0.95, flag_below: flo
         x="coverage:Q", color=colour, tooltip=tip
     )
     rules = alt.Chart(
-        pd.DataFrame({"x": [nominal, flag_below], "what": ["nominal 95%", "flag below 90%"]})
+        pd.DataFrame(
+            {
+                "x": [nominal, flag_below],
+                "what": [f"nominal {nominal:.0%}", f"minimum {flag_below:.0%}"],
+            }
+        )  # fmt: skip
     )
     ref = rules.mark_rule(strokeDash=[4, 3]).encode(
         x=alt.X("x:Q", scale=scale),

@@ -218,14 +218,14 @@ def cross_table_violations(cohort: Cohort, files: dict[str, str]) -> list[str]:
                 surv.loc[m, "person_id"],
             )
         )
-    m = _not_in(spend["person_id"], part_ids)
+    m = _not_in(spend["person_id"], pop_ids)
     if m.any():
         out.append(
             violation(
                 files["spending"],
                 "person_id",
                 _rows(m, spend),
-                "spending person not in participants",
+                "spending person not in population",
                 spend.loc[m, "person_id"],
             )
         )

@@ -342,8 +342,12 @@ def _survey(params: Params, *args: np.ndarray) -> pd.DataFrame:
     return codebook.coerce_canonical("survey", survey.reset_index(drop=True))
 
 
-def _spending(params: Params, ids: np.ndarray, arm_idx: np.ndarray) -> pd.DataFrame:
-    t, rng = params.truth.spending, _rng(params.seed, "spending")
+def _spending_rows(
+    params: Params, rng: np.random.Generator, ids: np.ndarray, mult_traj: np.ndarray,
+    mult_other: np.ndarray,
+) -> list[pd.DataFrame]:  # fmt: skip
+    """Yearly payments per instrument for ``ids``, with per-person use multipliers."""
+    t = params.truth.spending
     start = params.cohort.lottery_date
     end = dt.date(start.year + t.years, start.month, 1) - dt.timedelta(days=1)
     rows = []
@@ -351,10 +355,7 @@ def _spending(params: Params, ids: np.ndarray, arm_idx: np.ndarray) -> pd.DataFr
         lo, hi = max(start, dt.date(year, 1, 1)), min(end, dt.date(year, 12, 31))
         exposure = ((hi - lo).days + 1) / (dt.date(year, 12, 31) - dt.date(year, 1, 1)).days
         for j, instrument in enumerate(t.instruments):
-            if instrument == "reintegration_trajectory":
-                mult = np.where(arm_idx == 2, t.regulier_trajectory_multiplier, 1.0)
-            else:
-                mult = np.asarray(t.arm_use_multiplier)[arm_idx]
+            mult = mult_traj if instrument == "reintegration_trajectory" else mult_other
             used = rng.random(len(ids)) < np.clip(t.use_probability[j] * mult * exposure, 0, 1)
             amount = np.round(np.exp(rng.normal(np.log(t.median_eur[j]), t.sigma, len(ids))), 2)
             sel = np.flatnonzero(used)
@@ -368,6 +369,27 @@ def _spending(params: Params, ids: np.ndarray, arm_idx: np.ndarray) -> pd.DataFr
                     }
                 )
             )
+    return rows
+
+
+def _spending(
+    params: Params, ids: np.ndarray, arm_idx: np.ndarray, ids_n: np.ndarray
+) -> pd.DataFrame:
+    """Participants' payments (stream ``spending``) and the municipal non-participants' (chunk 1).
+
+    Non-participants use every instrument at ``non_participant_use_multiplier`` times the
+    control arm's rate; their draws come after and apart from the participants', so adding them
+    leaves the participants' payments as they were.
+    """
+    t = params.truth.spending
+    traj = np.where(arm_idx == 2, t.regulier_trajectory_multiplier, 1.0)
+    other = np.asarray(t.arm_use_multiplier)[arm_idx]
+    rows = _spending_rows(params, _rng(params.seed, "spending"), ids, traj, other)
+    if len(ids_n):
+        k = t.non_participant_use_multiplier
+        traj_n = np.full(len(ids_n), t.regulier_trajectory_multiplier * k)
+        other_n = np.full(len(ids_n), t.arm_use_multiplier[2] * k)
+        rows += _spending_rows(params, _rng(params.seed, "spending", 1), ids_n, traj_n, other_n)
     spending = pd.concat(rows, ignore_index=True)
     rank = {k: i for i, k in enumerate(codebook.levels("spending", "instrument"))}
     spending = spending.assign(_o=spending["instrument"].map(rank))
@@ -543,7 +565,7 @@ def _municipal_part(params: Params, with_non_participants: bool) -> tuple[Cohort
         participants=codebook.coerce_canonical("participants", participants),
         survey=survey,
         registry=codebook.coerce_canonical("registry", registry),
-        spending=_spending(params, ids_p, arm_idx),
+        spending=_spending(params, ids_p, arm_idx, dr.ids_n),
         source="synthetic",
         seed=params.seed,
         meta={

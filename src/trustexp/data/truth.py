@@ -34,6 +34,7 @@ OUTCOME_KEYS: tuple[str, ...] = (
     "ladder",
     "ladder_self",
     "outflow_durable",
+    "motivation",
 )
 """The outcome keys used everywhere (results store, glue names, codebook). ``ladder`` is the
 consultant's rating of the participation ladder, ``ladder_self`` the participant's own;
@@ -317,6 +318,12 @@ class Spending(_Strict):
         2.0,
         ge=0,
         description="regulier's trajectory use relative to the default (regular trajectories)",
+    )
+    non_participant_use_multiplier: float = Field(
+        0.5,
+        ge=0,
+        description="non-participants' use of every instrument relative to the control arm "
+        "(regular clients who did not volunteer; drawn from a stream of their own)",
     )
     years: int = Field(
         2, ge=1, le=5, description="experiment length in years from the lottery date"

@@ -724,3 +724,92 @@ def typed_numbers_in_page(text: str, name: str = "page") -> list[Finding]:
         )
         for t in typed_numbers_in_markdown(text)
     ]
+
+
+# --------------------------------------------------------------------------- typed verdicts
+
+# A cell or page that states a direction or verdict on purpose (a definition, a published finding
+# quoted from its source, a design fact) declares the exact words and why:
+# ``<!-- not-a-verdict: too imprecise; no difference — the verdict words explained -->``.
+_NOT_A_VERDICT = re.compile(r"<!--\s*not-a-verdict:\s*(.+?)-->", re.S)
+VERDICT_WORDS = re.compile(
+    r"(?i)\b(?:"
+    # English: directions of a comparison or a change, and verdicts
+    r"more often|less often|(?:higher|lower|better|worse|larger|smaller) than|"
+    r"rose|fell|increased|decreased|improved|worsened|grew|shrank|raised|lowered|"
+    r"(?:did|fared|performed) (?:about |roughly )?(?:equally|as) well|equally well|did better|did worse|"
+    r"no (?:clear |real |meaningful )?(?:difference|effect)|clear(?:ly)? (?:gain|loss|higher|lower|better|worse|different)|"
+    r"too imprecise|equivalent|(?:not |in)?significant(?:ly)?|outperform\w*|"
+    r"the pattern the report describes|calibrated to land|lands? near|"
+    # Dutch
+    r"vaker|minder vaak|(?:hoger|lager|beter|slechter) dan|steeg|daalde|verbeterde|verslechterde|"
+    r"groeide|geen (?:duidelijk |echt )?(?:verschil|effect)|even goed|duidelijk (?:hoger|lager|beter|slechter)|"
+    r"te onzeker|gelijkwaardig|significant"
+    r")\b"
+)
+"""Words that state a direction or a verdict: in reader prose they must come from glued text
+(``trustexp.verdicts`` and the chapter modules), never be typed."""
+
+
+@dataclass(frozen=True)
+class TypedVerdict:
+    """A direction or verdict typed into prose: the words and their line (1-based)."""
+
+    text: str
+    line: int
+
+
+def typed_verdicts_in_markdown(text: str) -> list[TypedVerdict]:
+    """Direction and verdict words (``VERDICT_WORDS``) typed into markdown instead of glued.
+
+    Ignored like ``typed_numbers_in_markdown``: glue roles and other roles, code, math, comments,
+    links, tags. Words declared in the same cell or page with ``<!-- not-a-verdict: words; more
+    words — reason -->`` (exact words, ``;``-separated, case-insensitive, then a dash and why they
+    are not a judgement of these data) are not reported there.
+
+    >>> [t.text for t in typed_verdicts_in_markdown("The three groups did about equally well.")]
+    ['did about equally well']
+    >>> typed_verdicts_in_markdown("Self-direction was {glue:text}`verdict_er`.")
+    []
+    """
+    allowed = {
+        item.strip().lower()
+        for m in _NOT_A_VERDICT.finditer(text)
+        for item in re.split(r"\s+[—–]\s+|\s+--\s+", m.group(1), maxsplit=1)[0].split(";")
+        if item.strip()
+    }
+    clean = _strip_code_fences(text)
+    for pattern in _IGNORED_SPANS:
+        clean = _blank(clean, pattern)
+    return [
+        TypedVerdict(m.group(0), clean.count("\n", 0, m.start()) + 1)
+        for m in VERDICT_WORDS.finditer(clean)
+        if m.group(0).lower() not in allowed
+    ]
+
+
+def typed_verdicts_in_notebook(nb: Any, name: str = "notebook") -> list[Finding]:
+    """Typed direction and verdict words in a notebook's markdown cells."""
+    findings: list[Finding] = []
+    for index, cell in enumerate(nb.get("cells", []), start=1):
+        if cell.get("cell_type") != "markdown":
+            continue
+        source = _source(cell)
+        for t in typed_verdicts_in_markdown(source):
+            line = source.split("\n")[t.line - 1].strip()
+            findings.append(Finding("typed_verdict", f"{name} cell {index} (markdown) line {t.line}",
+                                    f"{t.text!r} in: {line[:120]}"))  # fmt: skip
+    return findings
+
+
+def typed_verdicts_in_page(text: str, name: str = "page") -> list[Finding]:
+    """Typed direction and verdict words in a hand-written MyST page (``book/*.md``)."""
+    lines = text.split("\n")
+    return [
+        Finding(
+            "typed_verdict",
+            f"{name} line {t.line}",
+            f"{t.text!r} in: {lines[t.line - 1].strip()[:120]}",
+        )
+        for t in typed_verdicts_in_markdown(text)
+    ]

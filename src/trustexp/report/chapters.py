@@ -11,12 +11,14 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class ChapterSpec:
-    """One chapter: key (results-store name), notebook file, title and the chapters it reads."""
+    """One chapter: key (results-store name), notebook file, title (and its Dutch title, for the
+    Dutch pages' links) and the chapters it reads."""
 
     key: str
     notebook: str
     title: str
     deps: tuple[str, ...] = ()
+    title_nl: str = ""
 
 
 ESTIMATES = ("outflow", "wellbeing", "social_participation", "other_outcomes")
@@ -24,32 +26,32 @@ EVERYTHING = ("response", "balance", *ESTIMATES, "consultants", "effect_sizes", 
               "resources", "robustness")  # fmt: skip
 
 CHAPTERS: tuple[ChapterSpec, ...] = (
-    ChapterSpec("summary", "00_summary.ipynb", "Summary", deps=EVERYTHING),
-    ChapterSpec("samenvatting", "00_samenvatting.ipynb", "Samenvatting", deps=EVERYTHING),
-    ChapterSpec("design", "01_design.ipynb", "Design of the experiment"),
-    ChapterSpec("response", "02_response.ipynb", "Response and attrition"),
-    ChapterSpec("balance", "03_balance.ipynb", "Balance at the start"),
-    ChapterSpec("outflow", "04_outflow.ipynb", "Outflow to work"),
-    ChapterSpec("wellbeing", "05_wellbeing.ipynb", "Wellbeing"),
-    ChapterSpec("social_participation", "06_social_participation.ipynb", "Social participation"),
-    ChapterSpec(
-        "other_outcomes", "07_other_outcomes.ipynb", "Health, self-reliance, trust and poverty"
-    ),
-    ChapterSpec("consultants", "08_consultants.ipynb", "Consultants and participants"),
-    ChapterSpec(
-        "effect_sizes", "09_effect_sizes.ipynb", "Effect sizes at a glance", deps=ESTIMATES
-    ),
-    ChapterSpec(
-        "hawthorne", "10_hawthorne.ipynb", "The Hawthorne caveat", deps=("outflow", "wellbeing")
-    ),
-    ChapterSpec("resources", "11_resources.ipynb", "Resources"),
-    ChapterSpec(
-        "robustness",
-        "12_robustness.ipynb",
-        "Robustness: how firm are the main results?",
-        deps=ESTIMATES,
-    ),
-)
+    ChapterSpec("summary", "00_summary.ipynb", "Summary", EVERYTHING, "Summary (in English)"),
+    ChapterSpec("samenvatting", "00_samenvatting.ipynb", "Samenvatting", EVERYTHING, "Samenvatting"),
+    ChapterSpec("design", "01_design.ipynb", "Design of the experiment", (), "Opzet van het experiment"),
+    ChapterSpec("response", "02_response.ipynb", "Response and attrition", (), "Respons en uitval"),
+    ChapterSpec("balance", "03_balance.ipynb", "Balance at the start", ("outflow",),
+                "Vergelijkbaarheid bij de start"),
+    ChapterSpec("outflow", "04_outflow.ipynb", "Outflow to work", (), "Uitstroom naar werk"),
+    ChapterSpec("wellbeing", "05_wellbeing.ipynb", "Wellbeing", (), "Welbevinden"),
+    ChapterSpec("social_participation", "06_social_participation.ipynb", "Social participation", (),
+                "Maatschappelijke participatie"),
+    ChapterSpec("other_outcomes", "07_other_outcomes.ipynb", "Health, self-reliance, trust, poverty and motivation",
+                (), "Gezondheid, zelfredzaamheid, vertrouwen, armoede en motivatie"),
+    ChapterSpec("consultants", "08_consultants.ipynb", "Consultants and participants", (),
+                "Consulenten en deelnemers"),
+    ChapterSpec("effect_sizes", "09_effect_sizes.ipynb", "Effect sizes at a glance", ESTIMATES,
+                "Effecten in één oogopslag"),
+    ChapterSpec("hawthorne", "10_hawthorne.ipynb", "The Hawthorne caveat", ("outflow", "wellbeing"),
+                "Het Hawthorne-voorbehoud"),
+    ChapterSpec("resources", "11_resources.ipynb", "Resources", ("outflow",), "Middelen"),
+    ChapterSpec("robustness", "12_robustness.ipynb", "Robustness: how firm are the main results?",
+                ESTIMATES, "Robuustheid: hoe stevig zijn de uitkomsten?"),
+    ChapterSpec("conclusions", "13_conclusions.ipynb", "Conclusions and answers", EVERYTHING,
+                "Conclusions and answers (in English)"),
+    ChapterSpec("conclusies", "13_conclusies.ipynb", "Conclusies en antwoorden", EVERYTHING,
+                "Conclusies en antwoorden"),
+)  # fmt: skip
 
 
 def chapter(key: str) -> ChapterSpec:

@@ -36,6 +36,7 @@ from scipy import stats
 from scipy.special import expit
 
 from trustexp.stats.cluster_robust import registry_design
+from trustexp.vocab import ARMS, NON_PARTICIPANTS, PARTICIPATION, between
 
 METHODS = {
     "ra": "ATT (regression adjustment)",
@@ -43,8 +44,7 @@ METHODS = {
     "dr": "ATT (doubly robust)",
 }
 """One method name per ATT estimator."""
-ARMS = ("eigen_regie", "intensief", "regulier")
-CONTRASTS = ("participants vs non_participants", *(f"{a} vs non_participants" for a in ARMS))
+CONTRASTS = (PARTICIPATION, *(between(a, NON_PARTICIPANTS) for a in ARMS))
 DURATION_CUTS = (12, 36, 60)
 """Months on benefit at which the duration classes of the propensity model start (1-3, 3-5, 5+ y)."""
 OutcomeModel = Literal["logit", "linear"]
@@ -62,7 +62,11 @@ def att_design(frame: pd.DataFrame) -> np.ndarray:
         ((months >= lo) & (months < hi)).astype(float)
         for lo, hi in zip(DURATION_CUTS, (*DURATION_CUTS[1:], math.inf), strict=True)
     ]
-    return np.column_stack([np.ones(len(cov)), cov.to_numpy(float), *dummies])
+    X = np.column_stack([np.ones(len(cov)), cov.to_numpy(float), *dummies])
+    # a column without variation (e.g. every duration dummy within one duration class) other than
+    # the intercept would make both models singular: it carries no information, so it is dropped
+    keep = np.r_[True, X[:, 1:].std(axis=0) > 0]
+    return X[:, keep]
 
 
 def logit_fit(

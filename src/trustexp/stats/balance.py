@@ -12,7 +12,8 @@ REGISTRY_COLUMNS = ("age", "female", "migration_background", "benefit_years",
                     *(f"household_{h}" for h in HOUSEHOLDS))  # fmt: skip
 """Numeric registry covariates (``registry_covariates``), known for everyone."""
 BASELINE_ITEMS = ("wellbeing", "health", "mental_health", "self_reliance", "social_trust",
-                  "institutional_trust", "financial_strain", "deprived", "contacts")  # fmt: skip
+                  "institutional_trust", "financial_strain", "deprived", "contacts",
+                  "motivation")  # fmt: skip
 BASELINE_COVARIATES = (*REGISTRY_COLUMNS, "education_low", "education_high", *BASELINE_ITEMS)
 """Everything compared between the arms at the start (``participant_baseline`` columns)."""
 

@@ -34,6 +34,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from trustexp.vocab import ARMS, CONTROL, TREATED
+
 Inference = Literal["HC1", "CR1", "CR2", "WCR"]
 INFERENCES: tuple[str, ...] = ("HC1", "CR1", "CR2", "WCR")
 INFERENCE_LABELS = {
@@ -47,9 +49,6 @@ INFERENCE_LABELS = {
 WEBB = np.array([-math.sqrt(1.5), -1.0, -math.sqrt(0.5), math.sqrt(0.5), 1.0, math.sqrt(1.5)])
 """Webb's six-point distribution: mean 0, variance 1, each value with probability 1/6."""
 
-ARMS = ("eigen_regie", "intensief", "regulier")
-CONTROL = "regulier"
-TREATED = ("eigen_regie", "intensief")
 REGISTRY_COVARIATES: tuple[str, ...] = (
     "age",
     "female",
@@ -111,11 +110,23 @@ def _cr2_adjustments(X: np.ndarray, codes: np.ndarray, n_clusters: int, xtx_inv:
     return out
 
 
+def cr2_adjustments(X: np.ndarray, clusters: Sequence | np.ndarray | None) -> list:
+    """The CR2 pieces of a design (per cluster: row indices and ``(I - H_gg)^(-1/2)``).
+
+    They depend on ``X`` and the clusters only, so several contrasts or outcomes fitted on one
+    design can share them (pass as ``adjustments`` to ``linear_contrast``).
+    """
+    X = np.asarray(X, float)
+    codes, n_clusters = _codes(np.arange(len(X)) if clusters is None else clusters)
+    return _cr2_adjustments(X, codes, n_clusters, np.linalg.inv(X.T @ X))
+
+
 def cluster_robust_vcov(
     X: np.ndarray,
     resid: np.ndarray,
     clusters: Sequence | np.ndarray | None,
     kind: Literal["HC1", "CR1", "CR2"] = "CR2",
+    adjustments: list | None = None,
 ) -> np.ndarray:
     """Sandwich covariance of OLS coefficients: ``HC1`` (no clusters), ``CR1`` or ``CR2``.
 
@@ -142,14 +153,22 @@ def cluster_robust_vcov(
         return c * xtx_inv @ (scores.T @ scores) @ xtx_inv
     if kind == "CR2":
         scores = np.empty((n_clusters, k))
-        for g, (idx, a) in enumerate(_cr2_adjustments(X, codes, n_clusters, xtx_inv)):
+        adj = (
+            adjustments
+            if adjustments is not None
+            else _cr2_adjustments(X, codes, n_clusters, xtx_inv)
+        )
+        for g, (idx, a) in enumerate(adj):
             scores[g] = X[idx].T @ (a @ resid[idx])
         return xtx_inv @ (scores.T @ scores) @ xtx_inv
     raise ValueError(f"unknown kind {kind!r}; allowed: HC1, CR1, CR2")
 
 
 def bell_mccaffrey_df(
-    X: np.ndarray, clusters: Sequence | np.ndarray | None, contrast: np.ndarray
+    X: np.ndarray,
+    clusters: Sequence | np.ndarray | None,
+    contrast: np.ndarray,
+    adjustments: list | None = None,
 ) -> float:
     """Bell-McCaffrey degrees of freedom of a CR2 t statistic for the contrast ``c'beta``.
 
@@ -168,7 +187,10 @@ def bell_mccaffrey_df(
     q = xtx_inv @ np.asarray(contrast, float)
     m_resid = np.eye(n) - X @ xtx_inv @ X.T
     cols = np.empty((n, n_clusters))
-    for g, (idx, a) in enumerate(_cr2_adjustments(X, codes, n_clusters, xtx_inv)):
+    adj = (
+        adjustments if adjustments is not None else _cr2_adjustments(X, codes, n_clusters, xtx_inv)
+    )
+    for g, (idx, a) in enumerate(adj):
         cols[:, g] = m_resid[:, idx] @ (a @ (X[idx] @ q))
     gtg = cols.T @ cols
     return float(np.trace(gtg) ** 2 / np.sum(gtg * gtg))
@@ -238,7 +260,7 @@ class _WildCluster:
                 inside, outside = outside, outside + direction * 2 * step
             else:
                 return math.inf * direction
-            for _ in range(50):
+            while abs(outside - inside) > 1e-6 * step:  # about 21 halvings of 2 SE
                 mid = (inside + outside) / 2
                 if self.pvalue(mid) >= alpha:
                     inside = mid
@@ -289,12 +311,13 @@ def linear_contrast(
     null: float = 0.0,
     n_bootstrap: int = 999,
     seed: int = 0,
+    adjustments: list | None = None,
 ) -> dict[str, float]:
     """Estimate, SE, reference df, ``1 - alpha`` CI and p of ``c'beta`` from an OLS fit.
 
     ``inference``: ``HC1`` (normal reference, ``df`` inf), ``CR1`` (t, ``G - 1`` df), ``CR2``
     (t, Bell-McCaffrey df) or ``WCR`` (wild cluster bootstrap, CR1 SE shown). ``p`` tests
-    ``c'beta = null``.
+    ``c'beta = null``. ``adjustments``: ``cr2_adjustments(X, clusters)``, computed here when absent.
 
     >>> X = np.column_stack([np.ones(8), [0, 0, 0, 0, 1, 1, 1, 1]])
     >>> y = np.array([1.0, 2, 3, 4, 3, 4, 5, 6])
@@ -314,7 +337,9 @@ def linear_contrast(
         v = cluster_robust_vcov(X, u, clusters, "CR1")
         df = float(_codes(clusters)[1] - 1)
     elif inference == "CR2":
-        v, df = cluster_robust_vcov(X, u, clusters, "CR2"), bell_mccaffrey_df(X, clusters, c)
+        adj = adjustments if adjustments is not None else cr2_adjustments(X, clusters)
+        v = cluster_robust_vcov(X, u, clusters, "CR2", adj)
+        df = bell_mccaffrey_df(X, clusters, c, adj)
     else:
         raise ValueError(f"unknown inference {inference!r}; allowed: {', '.join(INFERENCES)}")
     se = float(math.sqrt(max(c @ v @ c, 0.0)))

@@ -12,24 +12,31 @@ import warnings
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 import statsmodels.formula.api as smf
 from scipy.stats import norm
 from statsmodels.stats.anova import anova_lm
 from statsmodels.stats.proportion import confint_proportions_2indep, test_proportions_2indep
 
+from trustexp.stats import cluster_robust as cr
+from trustexp.stats.att import METHODS as ATT_METHODS
+from trustexp.stats.att import att_contrasts
 from trustexp.stats.balance import smd
 from trustexp.stats.proportions import wilson_shares
 from trustexp.vocab import (
     ARMS,
     DURATION_BINS,
     DURATION_CLASSES,
+    NON_PARTICIPANTS,
     OUTFLOW_OUTCOMES,
+    PARTICIPATION,
     ROW_COLUMNS,
-    TREATED,
+    between,
 )
 
-OUTCOMES = OUTFLOW_OUTCOMES
+OUTCOMES: tuple[str, ...] = ("outflow_full", "outflow_any")
+"""Outcomes known for everyone in the window (no exit = 0)."""
+ESTIMATED: tuple[str, ...] = OUTFLOW_OUTCOMES
+"""Outcomes whose contrasts the chapter estimates (the durable exit may be unknown: NaN)."""
 COVARIATES = "age + C(sex) + C(household) + migration_background + benefit_years"
 """Baseline registry covariates known for participants and non-participants alike."""
 STORE_COLUMNS = list(ROW_COLUMNS)
@@ -41,7 +48,11 @@ def _z(alpha: float) -> float:
 
 
 def analysis_frame(
-    population: pd.DataFrame, participants: pd.DataFrame, outcomes: pd.DataFrame, window_months: int
+    population: pd.DataFrame,
+    participants: pd.DataFrame,
+    outcomes: pd.DataFrame,
+    window_months: int,
+    durable: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """One row per person: group, covariates, outcomes and time to exit (for survival analysis).
 
@@ -49,6 +60,8 @@ def analysis_frame(
     participants and ``non_participants`` otherwise; ``time`` is the month of the first exit
     (``event_any`` 1) or the end of follow-up (``min(window_months, last_k)``, censored);
     ``event_full`` marks a first exit to full-time work (other exits are censored there).
+    ``durable`` (``person_id, outflow_durable``, e.g. ``registry_queries.durable_exit_flags_sql``)
+    adds ``outflow_durable`` as 1/0 with NaN where it is not yet known.
     """
     frame = population.merge(
         participants[["person_id", "arm", "consultant_id", "education"]], on="person_id", how="left"
@@ -76,6 +89,11 @@ def analysis_frame(
     frame["time"] = np.where(has_exit, frame["exit_k"].astype("Float64").fillna(0), end)
     frame["event_any"] = has_exit.astype(int)
     frame["event_full"] = (frame["exit_reason"].astype("object") == "work_full").astype(int)
+    if durable is not None:
+        flags = durable.set_index(durable["person_id"].astype(str))["outflow_durable"]
+        frame["outflow_durable"] = (
+            frame["person_id"].astype(str).map(flags).astype("Float64").astype(float)
+        )
     return frame
 
 
@@ -133,10 +151,15 @@ def _contrast_masks(frame: pd.DataFrame) -> dict[str, tuple[pd.Series, pd.Series
 
 
 def risk_differences(frame: pd.DataFrame, outcome: str, alpha: float = 0.05) -> pd.DataFrame:
-    """Unadjusted risk differences (pp, Newcombe CI) for every contrast of the chapter."""
+    """Unadjusted risk differences (pp, Newcombe CI) for every contrast of the chapter.
+
+    People whose outcome is unknown (NaN, e.g. a durable exit not yet observable) are left out.
+    """
     rows = []
+    known = frame[outcome].notna()
     for contrast, (m1, m0) in _contrast_masks(frame).items():
         y = frame[outcome]
+        m1, m0 = m1 & known, m0 & known
         rd = risk_difference(
             int(y[m1].sum()), int(m1.sum()), int(y[m0].sum()), int(m0.sum()), alpha
         )
@@ -151,99 +174,6 @@ def _clean(frame: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
 
 def _nan_row(n: int) -> dict[str, float]:
     return {"estimate": np.nan, "ci_low": np.nan, "ci_high": np.nan, "p": np.nan, "n": n}
-
-
-def adjusted_risk_difference(
-    frame: pd.DataFrame,
-    outcome: str,
-    treated: str = "treated",
-    covariates: str = COVARIATES,
-    cluster: str | None = None,
-    alpha: float = 0.05,
-) -> dict[str, float]:
-    """Average marginal effect (pp) of a 0/1 ``treated`` column from a covariate-adjusted logit.
-
-    The AME is the mean over everyone in ``frame`` of P(outcome | treated=1, x) - P(outcome |
-    treated=0, x) (``get_margeff(at="overall", dummy=True)``), with a delta-method CI from robust
-    (HC1) or, with ``cluster``, cluster-robust standard errors. Returns ``estimate, ci_low,
-    ci_high, p, n``; NaN when the logit cannot be fitted (e.g. perfect separation).
-
-    >>> adjusted_risk_difference(frame.assign(treated=frame.participant), "outflow_full")  # doctest: +SKIP
-    """
-
-    cols = [outcome, treated, "age", "sex", "household", "migration_background", "benefit_years"]
-    data = _clean(frame, cols + ([cluster] if cluster else []))
-    n = len(data)
-    if n == 0 or data[treated].nunique() < 2 or data[outcome].nunique() < 2:
-        return _nan_row(n)
-    data = data.assign(**{treated: data[treated].astype(int)})
-    if cluster:
-        codes = pd.factorize(data[cluster])[0]
-        fit_kw = {"cov_type": "cluster", "cov_kwds": {"groups": codes}}
-    else:
-        fit_kw = {"cov_type": "HC1"}
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            res = smf.logit(f"{outcome} ~ {treated} + {covariates}", data).fit(
-                disp=0, maxiter=200, **fit_kw
-            )
-            me = res.get_margeff(at="overall", dummy=True).summary_frame(alpha=alpha)
-    except Exception:  # noqa: BLE001 - separation or singular design: report as not estimable
-        return _nan_row(n)
-    est, se = float(me.loc[treated, "dy/dx"]), float(me.loc[treated, "Std. Err."])
-    if not np.isfinite(se):
-        return _nan_row(n)
-    z = _z(alpha)
-    p = float(2 * norm.sf(abs(est / se))) if se > 0 else np.nan
-    return {
-        "estimate": 100 * est,
-        "ci_low": 100 * (est - z * se),
-        "ci_high": 100 * (est + z * se),
-        "p": p,
-        "n": n,
-    }
-
-
-def _with_singleton_clusters(frame: pd.DataFrame) -> pd.Series:
-    """Consultant for participants; each non-participant is a cluster of one."""
-    return (
-        frame["consultant_id"]
-        .astype("object")
-        .where(frame["participant"] == 1, "np_" + frame["person_id"].astype(str))
-    )
-
-
-def adjusted_risk_differences(
-    frame: pd.DataFrame, outcome: str, alpha: float = 0.05
-) -> pd.DataFrame:
-    """Covariate-adjusted risk differences against the non-participants (pp).
-
-    ``adjusted risk difference``: robust (HC1) SEs, for participants and each arm vs
-    non-participants (each arm in its own model with the non-participants).
-    ``adjusted risk difference (consultant-clustered)``: participants vs non-participants with
-    SEs clustered by consultant (non-participants as clusters of one).
-    """
-    rows = []
-    masks = _contrast_masks(frame)
-    for contrast in (
-        "participants vs non_participants",
-        *(f"{a} vs non_participants" for a in ARMS),
-    ):
-        m1, m0 = masks[contrast]
-        sub = frame[m1 | m0].assign(treated=m1[m1 | m0].astype(int))
-        est = adjusted_risk_difference(sub, outcome, alpha=alpha)
-        rows.append({"contrast": contrast, **est, "method": "adjusted risk difference"})
-    sub = frame.assign(treated=frame["participant"], cluster=_with_singleton_clusters(frame))
-    est = adjusted_risk_difference(sub, outcome, cluster="cluster", alpha=alpha)
-    rows.append(
-        {
-            "contrast": "participants vs non_participants",
-            **est,
-            "method": "adjusted risk difference (consultant-clustered)",
-        }
-    )
-    return pd.DataFrame(rows).assign(outcome=outcome, scale="pp")
 
 
 def _design(frame: pd.DataFrame) -> pd.DataFrame:
@@ -311,48 +241,6 @@ def balance_table(
     return pd.DataFrame(rows)
 
 
-def reweighted_risk_difference(
-    frame: pd.DataFrame,
-    outcome: str,
-    weights: pd.Series,
-    treated: str = "participant",
-    alpha: float = 0.05,
-) -> dict[str, float]:
-    """Participants' share minus the propensity-reweighted comparison share (pp).
-
-    Weighted least squares of the outcome on ``treated`` (the coefficient equals the difference
-    of weighted means) with HC1 standard errors, treating the weights as fixed.
-    """
-
-    y = frame[outcome].to_numpy(float)
-    x = sm.add_constant(frame[treated].to_numpy(float))
-    res = sm.WLS(y, x, weights=weights.to_numpy(float)).fit(cov_type="HC1")
-    est, se = float(res.params[1]), float(res.bse[1])
-    z = _z(alpha)
-    return {
-        "estimate": 100 * est,
-        "ci_low": 100 * (est - z * se),
-        "ci_high": 100 * (est + z * se),
-        "p": float(res.pvalues[1]),
-        "n": len(frame),
-    }
-
-
-def reweighted_rows(frame: pd.DataFrame, weights: pd.Series, alpha: float = 0.05) -> pd.DataFrame:
-    """Store rows ``reweighted risk difference`` (participants vs non-participants) per outcome."""
-    rows = [
-        {
-            "outcome": o,
-            "contrast": "participants vs non_participants",
-            **reweighted_risk_difference(frame, o, weights, alpha=alpha),
-            "method": "reweighted risk difference",
-            "scale": "pp",
-        }
-        for o in OUTCOMES
-    ]
-    return pd.DataFrame(rows)
-
-
 def outflow_by_duration(frame: pd.DataFrame, outcome: str, alpha: float = 0.05) -> pd.DataFrame:
     """Wilson shares per duration class and group (arms, all participants, non-participants)."""
     parts = []
@@ -368,24 +256,27 @@ def outflow_by_duration(frame: pd.DataFrame, outcome: str, alpha: float = 0.05) 
 
 
 def duration_contrasts(frame: pd.DataFrame, outcome: str, alpha: float = 0.05) -> pd.DataFrame:
-    """Participants vs non-participants within each duration class: unadjusted and adjusted (pp)."""
+    """Participants vs non-participants within each duration class (pp): the raw difference in
+    shares (Newcombe) and the doubly robust ATT (analytic interval) of that class."""
     rows = []
     for cls in DURATION_CLASSES:
         sub = frame[frame["duration_class"] == cls]
         t, c = sub["participant"] == 1, sub["participant"] == 0
         y = sub[outcome]
         raw = risk_difference(int(y[t].sum()), int(t.sum()), int(y[c].sum()), int(c.sum()), alpha)
-        adj = adjusted_risk_difference(sub.assign(treated=sub["participant"]), outcome, alpha=alpha)
-        for method, est in (("risk difference", raw), ("adjusted risk difference", adj)):
-            rows.append(
-                {
-                    "duration_class": cls,
-                    "method": method,
-                    "n_participants": int(t.sum()),
-                    "n_non_participants": int(c.sum()),
-                    **est,
-                }  # fmt: skip
-            )
+        rows.append({"duration_class": cls, "method": "risk difference",
+                     "n_participants": int(t.sum()), "n_non_participants": int(c.sum()), **raw})  # fmt: skip
+        if t.sum() >= 5 and c.sum() >= 5:
+            try:
+                dr = att_contrasts(sub, outcome, contrasts=(PARTICIPATION,),
+                                   inference="analytic", alpha=alpha)  # fmt: skip
+            except np.linalg.LinAlgError:  # a covariate constant within the class: not estimable
+                continue
+            dr = dr[dr["method"] == ATT_METHODS["dr"]]
+            for r in dr.to_dict("records"):
+                rows.append({"duration_class": cls, "method": r["method"],
+                             "n_participants": int(t.sum()), "n_non_participants": int(c.sum()),
+                             **{k: r[k] for k in ("estimate", "ci_low", "ci_high", "p", "n")}})  # fmt: skip
     return pd.DataFrame(rows).assign(outcome=outcome)
 
 
@@ -415,50 +306,6 @@ def consultant_variance(frame: pd.DataFrame, outcome: str) -> dict[str, float]:
         p = float(anova_lm(m0, m1)["Pr(>F)"].iloc[1])
     return {**out, "r2_without": m0.rsquared, "r2_with": m1.rsquared,
             "adj_r2_without": m0.rsquared_adj, "adj_r2_with": m1.rsquared_adj, "p": p}  # fmt: skip
-
-
-def clustered_arm_contrasts(frame: pd.DataFrame, outcome: str, alpha: float = 0.05) -> pd.DataFrame:
-    """Arm vs regular-service differences (pp) with SEs clustered by consultant.
-
-    Linear probability model among participants (outcome on arm dummies), cluster-robust SEs
-    with a t reference distribution on (number of consultants - 1) degrees of freedom; beside
-    it the same model with HC1 SEs, to show what clustering changes.
-    """
-
-    data = _clean(frame[frame["participant"] == 1], [outcome, "arm", "consultant_id"])
-    data = data.assign(arm=data["arm"].astype(str))
-    rows = []
-    if data["arm"].nunique() < 2 or data["consultant_id"].nunique() < 2:
-        return pd.DataFrame(columns=STORE_COLUMNS)
-    formula = f"{outcome} ~ C(arm, Treatment(reference='regulier'))"
-    groups = pd.factorize(data["consultant_id"])[0]
-    fits = {
-        "risk difference (robust LPM)": smf.ols(formula, data).fit(cov_type="HC1"),
-        "risk difference (consultant-clustered LPM)": smf.ols(formula, data).fit(
-            cov_type="cluster", cov_kwds={"groups": groups}, use_t=True
-        ),
-    }
-    for method, res in fits.items():
-        ci = res.conf_int(alpha=alpha)
-        for arm in TREATED:
-            name = f"C(arm, Treatment(reference='regulier'))[T.{arm}]"
-            if name not in res.params.index:
-                continue
-            n = int(data["arm"].isin([arm, "regulier"]).sum())
-            rows.append(
-                {
-                    "outcome": outcome,
-                    "contrast": f"{arm} vs regulier",
-                    "estimate": 100 * res.params[name],
-                    "ci_low": 100 * ci.loc[name, 0],
-                    "ci_high": 100 * ci.loc[name, 1],
-                    "p": float(res.pvalues[name]),
-                    "n": n,
-                    "method": method,
-                    "scale": "pp",
-                }  # fmt: skip
-            )
-    return pd.DataFrame(rows)
 
 
 def consultant_mix(frame: pd.DataFrame) -> pd.DataFrame:
@@ -546,27 +393,48 @@ def store_rows(*frames: pd.DataFrame) -> pd.DataFrame:
     return out[np.isfinite(out["estimate"].astype(float))].reset_index(drop=True)
 
 
-def contrast_rows(frame: pd.DataFrame, weights: pd.Series, alpha: float = 0.05) -> pd.DataFrame:
-    """Every risk-difference row of the chapter, both outcomes: unadjusted (Newcombe), adjusted
-    (logit AME; robust and consultant-clustered), reweighted (ATT weights) and arm contrasts from
-    the consultant-clustered linear probability model."""
+def contrast_rows(
+    frame: pd.DataFrame,
+    outcomes: tuple[str, ...] = ESTIMATED,
+    alpha: float = 0.05,
+    n_bootstrap: int = 2000,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Every contrast row of the chapter, for each outcome.
+
+    * Arm vs regular service (the lottery): the difference in shares, unadjusted and adjusted for
+      the baseline registry characteristics, from a linear probability model among participants
+      with CR2 standard errors clustered by consultant and Bell-McCaffrey degrees of freedom
+      (``stats.cluster_robust.arm_contrasts``; methods ``difference (unadjusted)`` and
+      ``difference (covariate-adjusted)``, the primary estimator).
+    * Participants and each arm vs non-participants (not randomised): the raw difference in shares
+      (``risk difference``, Newcombe) and the effect on the participants (ATT) by regression
+      adjustment, inverse-probability weighting and the doubly robust estimator
+      (``stats.att.att_contrasts``). The ATT of all participants on the first outcome gets a
+      bootstrap interval that re-estimates both models (``n_bootstrap`` resamples, seeded); the
+      others the analytic (influence-function) interval, which the simulation chapter checks.
+    """
     parts = []
-    for o in OUTCOMES:
-        parts += [
-            risk_differences(frame, o, alpha),
-            adjusted_risk_differences(frame, o, alpha),
-            clustered_arm_contrasts(frame, o, alpha),
-        ]
-    parts.append(reweighted_rows(frame, weights, alpha))
+    part = frame[frame["participant"] == 1]
+    for i, o in enumerate(outcomes):
+        rd = risk_differences(frame, o, alpha)
+        parts.append(rd[rd["contrast"].str.endswith(NON_PARTICIPANTS)])
+        for adjust in (False, True):
+            parts.append(cr.arm_contrasts(part, o, adjust=adjust, cluster="consultant_id",
+                                          inference="CR2", scale="pp", alpha=alpha).assign(outcome=o))  # fmt: skip
+        if i == 0:
+            parts.append(att_contrasts(frame, o, contrasts=(PARTICIPATION,), inference="bootstrap",
+                                       n_bootstrap=n_bootstrap, seed=seed, alpha=alpha))  # fmt: skip
+            others = tuple(between(a, NON_PARTICIPANTS) for a in ARMS)
+        else:
+            others = (PARTICIPATION, *(between(a, NON_PARTICIPANTS) for a in ARMS))
+        parts.append(att_contrasts(frame, o, contrasts=others, inference="analytic", alpha=alpha))
     return store_rows(*parts)
 
 
-# --------------------------------------------------------------------------- chapter steps
-
-
 def shares_by_outcome(frame: pd.DataFrame, alpha: float = 0.05) -> dict[str, pd.DataFrame]:
-    """``group_shares`` per outcome (``OUTCOMES``), each with an ``outcome`` column."""
-    return {o: group_shares(frame, o, alpha).assign(outcome=o) for o in OUTCOMES}
+    """``group_shares`` per outcome (``ESTIMATED`` present in ``frame``), with an ``outcome`` column."""
+    return {o: group_shares(frame, o, alpha).assign(outcome=o) for o in ESTIMATED if o in frame}
 
 
 def stack_shares(shares: dict[str, pd.DataFrame]) -> pd.DataFrame:

@@ -1,9 +1,8 @@
-"""Applying the analysis plan: one standardised effect, one equivalence rule, gatekeeping.
+"""Applying the analysis plan: one standardised effect and gatekeeping.
 
 * ``standardised_difference``: the adjusted difference over the outcome's baseline SD (all
   participants, wave 0), its CI divided by the same SD - one standardised effect per contrast;
-* ``equivalence``: the adjusted ``1 - 2 alpha`` CI judged against +- the declared margin
-  (equivalent when it lies inside), with the matching TOST p-value;
+* equivalence has one rule, the adjusted 95 % CI inside +- the declared margin: ``trustexp.verdicts``;
 * ``apply_plan``: the plan's families in their declared order, Holm within a family,
   fixed-sequence gatekeeping across the confirmatory families.
 
@@ -18,11 +17,9 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
 STANDARDISED = "standardised difference (baseline SD)"
-EQUIVALENCE = "equivalence (1 - 2 alpha CI within the margin)"
 
 
 def baseline_sd(values: Sequence[float] | np.ndarray) -> float:
@@ -54,51 +51,6 @@ def standardised_difference(rows: pd.DataFrame, sd: float | Mapping[str, float])
         if col in out:
             out[col] = out[col].astype(float) / div
     return out.assign(method=STANDARDISED, scale="d")
-
-
-def equivalence(
-    rows: pd.DataFrame, margins: float | Mapping[str, float], alpha: float = 0.05
-) -> pd.DataFrame:
-    """Equivalence within +- margin judged by the ``1 - 2 alpha`` CI of the adjusted estimate.
-
-    ``rows`` need ``estimate, se, df`` (``df`` inf for a normal reference) and, when
-    ``margins`` is a mapping, ``outcome``. ``ci_low, ci_high`` become the ``1 - 2 alpha`` CI
-    (90 % at alpha 0.05); ``p`` is the TOST p-value (the larger one-sided p); ``equivalent`` is
-    True when the CI lies strictly inside ``(-margin, margin)`` - the same as TOST p < alpha.
-
-    >>> r = pd.DataFrame({"estimate": [0.1], "se": [0.1], "df": [np.inf], "n": [200]})
-    >>> bool(equivalence(r, 0.5)["equivalent"].iloc[0])
-    True
-    """
-    out = rows.copy()
-    margin = (
-        out["outcome"].map(margins).astype(float)
-        if isinstance(margins, Mapping)
-        else pd.Series(float(margins), index=out.index)
-    )
-    est, se = out["estimate"].astype(float), out["se"].astype(float)
-    df = out["df"].astype(float).to_numpy()
-    crit = np.where(
-        np.isinf(df),
-        stats.norm.ppf(1 - alpha),
-        stats.t.ppf(1 - alpha, np.where(np.isinf(df), 1, df)),
-    )
-    p_low = np.where(
-        np.isinf(df),
-        stats.norm.sf((est + margin) / se),
-        stats.t.sf((est + margin) / se, np.where(np.isinf(df), 1, df)),
-    )
-    p_high = np.where(
-        np.isinf(df),
-        stats.norm.cdf((est - margin) / se),
-        stats.t.cdf((est - margin) / se, np.where(np.isinf(df), 1, df)),
-    )
-    out["ci_low"] = est - crit * se
-    out["ci_high"] = est + crit * se
-    out["p"] = np.maximum(p_low, p_high)
-    out["margin"] = margin
-    out["equivalent"] = (out["ci_low"] > -margin) & (out["ci_high"] < margin)
-    return out.assign(method=EQUIVALENCE)
 
 
 def _get(obj, key: str):

@@ -1,4 +1,4 @@
-"""Resources: spending of the participation budget per arm and instrument, and per extra outflow.
+"""Resources: spending of the participation budget per arm and instrument, and between the arms.
 
 Spending is summed per person over the whole experiment (all years in the ``spending`` table);
 participants without spending count as zero. Uncertainty comes from a nonparametric bootstrap that
@@ -97,90 +97,6 @@ def spending_by_arm_instrument(
                 share=float(col.sum() / arm_total) if arm_total > 0 else np.nan,
                 share_low=float(s_lo), share_high=float(s_hi),
             ))  # fmt: skip
-    return pd.DataFrame(rows)
-
-
-def _ratio_ci(num: np.ndarray, den: np.ndarray, alpha: float) -> tuple[float, float, bool]:
-    """Percentile CI of num/den; unbounded (NaN, NaN, False) when den's CI reaches zero or below."""
-    q = [100 * alpha / 2, 100 * (1 - alpha / 2)]
-    if not np.all(np.isfinite(den)) or np.percentile(den, q[0]) <= 0:
-        return np.nan, np.nan, False
-    with np.errstate(divide="ignore", invalid="ignore"):
-        lo, hi = np.percentile(num / den, q)
-    return float(lo), float(hi), True
-
-
-def eur_per_extra_outflow(
-    per_person: pd.DataFrame,
-    outflow: pd.DataFrame,
-    non_participant_outflow: pd.DataFrame,
-    n_bootstrap: int,
-    seed: int,
-    alpha: float = 0.05,
-    outcome: str = "outflow_full",
-) -> pd.DataFrame:
-    """Budget per extra exit: euros per participant divided by the extra outflow share.
-
-    Against non-participants: ``spending per participant / (outflow share of the arm − outflow
-    share of non-participants)`` (their participation-budget spending is not in the data and taken
-    as zero). Against regular service: ``(spending arm − spending regulier) / (outflow arm −
-    outflow regulier)``. A ratio of estimated differences has no closed-form CI, so a bootstrap
-    resamples people within each group (arms: spending and outflow jointly; non-participants:
-    their outflow share drawn as Binomial(n, p)/n, the same distribution without materialising
-    large index arrays). When the denominator's CI reaches zero the ratio's CI is unbounded: the
-    row gets ``bounded = False`` and NaN limits.
-
-    Parameters
-    ----------
-    per_person: output of ``person_spending`` (``person_id, arm`` + euro columns).
-    outflow: ``person_id`` and the bool column ``outcome`` for the participants.
-    non_participant_outflow: the bool column ``outcome`` for the non-participants.
-
-    Returns ``group, comparison, n, spending_per_participant, outflow_share, comparison_share,
-    extra_outflow_pp, estimate, ci_low, ci_high, bounded`` (estimate in euros per extra exit).
-
-    >>> eur_per_extra_outflow(pp, flags_p, flags_np, 2000, seed=1)  # doctest: +SKIP
-    """
-    rng = np.random.default_rng(seed)
-    inst = [c for c in per_person.columns if c not in ("person_id", "arm")]
-    data = per_person.assign(total=per_person[inst].sum(axis=1)).merge(
-        outflow[["person_id", outcome]].assign(person_id=outflow["person_id"].astype(str)),
-        on="person_id",
-        how="left",
-    )
-    if data[outcome].isna().any():
-        raise ValueError(f"{int(data[outcome].isna().sum())} participants have no {outcome} flag")
-    y_np = non_participant_outflow[outcome].astype(bool).to_numpy()
-    n_np, p_np = len(y_np), float(y_np.mean()) if len(y_np) else np.nan
-    groups = {a: data[data["arm"] == a] for a in ARMS if (data["arm"] == a).any()}
-    groups["participants"] = data
-    boot_s, boot_o, point = {}, {}, {}
-    for name, g in groups.items():
-        x = np.column_stack([g["total"].to_numpy(float), g[outcome].astype(float).to_numpy()])
-        b = _resample_means(x, n_bootstrap, rng)
-        boot_s[name], boot_o[name] = b[:, 0], b[:, 1]
-        point[name] = (float(x[:, 0].mean()), float(x[:, 1].mean()), len(x))
-    b_np = rng.binomial(n_np, p_np, n_bootstrap) / n_np if n_np else np.full(n_bootstrap, np.nan)
-    rows = []
-    for name in groups:
-        s, o, n = point[name]
-        extra = o - p_np
-        lo, hi, ok = _ratio_ci(boot_s[name], boot_o[name] - b_np, alpha)
-        rows.append(dict(group=name, comparison="non_participants", n=n, spending_per_participant=s,
-                         outflow_share=o, comparison_share=p_np, extra_outflow_pp=100 * extra,
-                         estimate=s / extra if extra > 0 else np.nan, ci_low=lo, ci_high=hi,
-                         bounded=ok))  # fmt: skip
-    if "regulier" in groups:
-        s_r, o_r, _ = point["regulier"]
-        for name in [a for a in ARMS if a in groups and a != "regulier"]:
-            s, o, n = point[name]
-            ds, do = s - s_r, o - o_r
-            lo, hi, ok = _ratio_ci(boot_s[name] - boot_s["regulier"],
-                                   boot_o[name] - boot_o["regulier"], alpha)  # fmt: skip
-            rows.append(dict(group=name, comparison="regulier", n=n, spending_per_participant=s,
-                             outflow_share=o, comparison_share=o_r, extra_outflow_pp=100 * do,
-                             estimate=ds / do if do > 0 else np.nan, ci_low=lo, ci_high=hi,
-                             bounded=ok))  # fmt: skip
     return pd.DataFrame(rows)
 
 

@@ -348,8 +348,12 @@ def mde_table(
     items: Sequence[str],
     alpha: float = 0.05,
     power: float = POWER,
+    sources: dict[str, tuple[str, str]] | None = None,
 ) -> pd.DataFrame:
     """Minimum detectable effect of each arm vs control per outcome and wave (``power.mde``).
+
+    ``sources`` maps an outcome to its survey ``(column, respondent)`` (``vocab.survey_source``;
+    by default the outcome's own column as the participant answered it).
 
     Questionnaire items: at waves 1 and 2, n = people of each arm who answered at wave 0 and at
     that wave, SD = baseline SD, ``r`` = correlation of the wave-0 and wave-``w`` answers (ANCOVA).
@@ -359,7 +363,7 @@ def mde_table(
     """
 
     rows = []
-    respondent = {"ladder": "consultant"}  # the ladder is the consultant's rating (codebook)
+    sources = sources or {}
     if outflow is not None:
         for outcome in ("outflow_full", "outflow_any"):
             if outcome not in outflow:
@@ -373,7 +377,8 @@ def mde_table(
                 rows.append(dict(outcome=outcome, wave="registry", contrast=f"{arm} vs {CONTROL}",
                                  n1=n1, n2=n2, sd=sd, r=0.0, mde_d=res.d, mde=res.points, scale="pp"))  # fmt: skip
     for item in items:
-        long = long_outcome(survey, participants, item, respondent.get(item, "participant"))
+        column, respondent = sources.get(item, (item, "participant"))
+        long = long_outcome(survey, participants, column, respondent)
         sd = baseline_sd(long)
         for wave in (1, 2):
             data = paired_wave(long, wave)

@@ -22,6 +22,9 @@ import statsmodels.formula.api as smf
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
+from trustexp.stats import cluster_robust as cr
+from trustexp.stats.plan import STANDARDISED as STANDARDISED_DIFFERENCE
+from trustexp.stats.plan import standardised_difference
 from trustexp.stats.power import mde
 from trustexp.vocab import ARMS, CONTROL, ESTIMATE_COLUMNS, SHARE_ITEMS, TREATED, WAVES
 
@@ -38,7 +41,8 @@ def value_scale(item: str) -> str:
 def long_outcome(
     survey: pd.DataFrame, participants: pd.DataFrame, item: str, respondent: str = "participant"
 ) -> pd.DataFrame:
-    """One row per person and wave with an answer: ``person_id, arm, wave, value, rater_id``.
+    """One row per person and wave with an answer: ``person_id, arm, consultant_id, wave, value,
+    rater_id`` (``consultant_id`` of the participant, from ``participants`` when it has one).
 
     Keeps completed questionnaires of ``respondent`` (``participant`` or ``consultant``) with a
     non-missing ``item``; booleans become 0/100 (percent). People without an arm are dropped.
@@ -64,9 +68,16 @@ def long_outcome(
             "rater_id": rows["rater_id"].astype(object).to_numpy() if "rater_id" in rows else None,
         }
     )
+    by_id = participants.set_index(participants["person_id"].astype(str))
     out["arm"] = out["person_id"].map(arm)
+    out["consultant_id"] = (
+        out["person_id"].map(by_id["consultant_id"].astype(str))
+        if "consultant_id" in by_id
+        else None
+    )
     out = out[out["arm"].isin(ARMS)]
-    return out[["person_id", "arm", "wave", "value", "rater_id"]].reset_index(drop=True)
+    cols = ["person_id", "arm", "consultant_id", "wave", "value", "rater_id"]
+    return out[cols].reset_index(drop=True)
 
 
 def _wide(long: pd.DataFrame) -> pd.DataFrame:
@@ -78,10 +89,15 @@ def _wide(long: pd.DataFrame) -> pd.DataFrame:
 
 
 def paired_wave(long: pd.DataFrame, wave: int = 2) -> pd.DataFrame:
-    """People who answered at wave 0 and at ``wave``: ``person_id, arm, y0, y`` (ANCOVA sample)."""
+    """People who answered at wave 0 and at ``wave``: ``person_id, arm, consultant_id, y0, y``
+    (the ANCOVA sample)."""
     wide = _wide(long)
     both = wide.dropna(subset=["w0", f"w{wave}"])
-    return both.rename(columns={"w0": "y0", f"w{wave}": "y"})[["person_id", "arm", "y0", "y"]]
+    out = both.rename(columns={"w0": "y0", f"w{wave}": "y"})[["person_id", "arm", "y0", "y"]]
+    if "consultant_id" in long:
+        consultant = long.drop_duplicates("person_id").set_index("person_id")["consultant_id"]
+        out.insert(2, "consultant_id", out["person_id"].map(consultant))
+    return out.reset_index(drop=True)
 
 
 def _t_ci(mean: float, sd: float, n: int, alpha: float) -> tuple[float, float]:
@@ -118,57 +134,45 @@ def _enough(frame: pd.DataFrame, arms: tuple[str, ...], minimum: int = 2) -> boo
     return all(counts.get(a, 0) >= minimum for a in arms)
 
 
-def ancova_wave2(long: pd.DataFrame, alpha: float = 0.05, scale: str = "points") -> pd.DataFrame:
-    """Wave-2 score on arm plus the wave-0 score (OLS, HC3 robust SEs): each arm vs control.
+ANCOVA = cr.METHODS["ancova"]
+"""The method name of the primary questionnaire estimator (``"ANCOVA (baseline score)"``)."""
+STANDARDISED = STANDARDISED_DIFFERENCE
+"""One standardised effect per contrast: the difference (or change) over the baseline SD."""
+CHANGE = "mean change"
 
-    Returns one row per experimental arm (``<arm> vs regulier``) with the adjusted difference,
-    its CI and p; ``n`` counts the people of both arms in the model (answered waves 0 and 2).
+
+def ancova_wave2(
+    long: pd.DataFrame, alpha: float = 0.05, scale: str = "points", cluster: str = "consultant_id"
+) -> pd.DataFrame:
+    """Wave-2 score on arm plus the wave-0 score, each arm vs control, few-cluster inference.
+
+    OLS among people who answered at waves 0 and 2, with CR2 standard errors clustered by the
+    participant's consultant (``cluster``) and Bell-McCaffrey degrees of freedom
+    (``stats.cluster_robust.arm_contrasts``): consultants mostly served one arm, so their
+    influence is confounded with the arm. Returns one row per experimental arm (method
+    ``ANCOVA (baseline score)``) with ``se, df``; ``n`` counts the people of both arms in the model.
 
     >>> ancova_wave2(long_outcome(survey, participants, "wellbeing"))  # doctest: +SKIP
     """
-
     data = paired_wave(long, 2)
     arms = [a for a in TREATED if _enough(data, (a,))]
     if not _enough(data, (CONTROL,)) or not arms or len(data) < len(arms) + 4:
-        return _empty("ANCOVA")
-    data = data[data["arm"].isin([*arms, CONTROL])]
-    fit = smf.ols(f"y ~ C(arm, Treatment('{CONTROL}')) + y0", data=data).fit(cov_type="HC3")
-    ci = fit.conf_int(alpha=alpha)
-    counts = data["arm"].value_counts()
-    rows = []
-    for arm in arms:
-        term = f"C(arm, Treatment('{CONTROL}'))[T.{arm}]"
-        rows.append(
-            dict(contrast=f"{arm} vs {CONTROL}", estimate=fit.params[term], se=fit.bse[term],
-                 ci_low=ci.loc[term, 0], ci_high=ci.loc[term, 1], p=fit.pvalues[term],
-                 n=int(counts[arm] + counts[CONTROL]), method="ANCOVA", scale=scale)
-        )  # fmt: skip
-    return pd.DataFrame(rows)
+        return _empty(ANCOVA)
+    if cluster not in data or data[cluster].isna().all():
+        raise KeyError(
+            f"the ANCOVA needs the {cluster!r} of every participant (participants table)"
+        )
+    # values of shares are already in percent (``long_outcome``): no second scaling to pp
+    out = cr.arm_contrasts(data, "y", baseline="y0", cluster=cluster, inference="CR2",
+                           scale="points", alpha=alpha).assign(scale=scale)  # fmt: skip
+    return out[out["contrast"].isin([f"{a} vs {CONTROL}" for a in arms])].reset_index(drop=True)
 
 
-def hedges_g_wave2(long: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
-    """Hedges' g of the wave-2 score, each arm vs control, with pingouin's CI and a t-test p.
-
-    Uses the ANCOVA sample (people who answered at waves 0 and 2), so both estimates describe the
-    same people; g is unadjusted for the baseline score.
-    """
-
-    data = paired_wave(long, 2)
-    if not _enough(data, (CONTROL,)):
-        return _empty("Hedges g")
-    y = data.loc[data["arm"] == CONTROL, "y"].to_numpy()
-    rows = []
-    for arm in TREATED:
-        x = data.loc[data["arm"] == arm, "y"].to_numpy()
-        if len(x) < 2 or np.var(np.concatenate([x, y])) == 0:
-            continue
-        g = float(pg.compute_effsize(x, y, paired=False, eftype="hedges"))
-        lo, hi = pg.compute_esci(g, nx=len(x), ny=len(y), eftype="hedges",
-                                 confidence=1 - alpha, decimals=12)  # fmt: skip
-        p = float(stats.ttest_ind(x, y).pvalue)
-        rows.append(dict(contrast=f"{arm} vs {CONTROL}", estimate=g, ci_low=float(lo),
-                         ci_high=float(hi), p=p, n=len(x) + len(y), method="Hedges g", scale="g"))  # fmt: skip
-    return pd.DataFrame(rows) if rows else _empty("Hedges g")
+def standardised(rows: pd.DataFrame, sd: float) -> pd.DataFrame:
+    """Rows of differences (or changes) over the baseline ``sd``, method ``STANDARDISED``, scale d."""
+    if rows.empty or not np.isfinite(sd) or sd <= 0:
+        return _empty(STANDARDISED)
+    return standardised_difference(rows, sd)
 
 
 def mixed_anova_complete(long: pd.DataFrame) -> pd.DataFrame:
@@ -300,21 +304,15 @@ def pairwise_holm(contrasts: pd.DataFrame, p_col: str = "p") -> pd.DataFrame:
     return out
 
 
-def within_change(
-    long: pd.DataFrame, alpha: float = 0.05, n_boot: int = 2000, seed: int = 0,
-    scale: str = "points",
-) -> pd.DataFrame:  # fmt: skip
+def within_change(long: pd.DataFrame, alpha: float = 0.05, scale: str = "points") -> pd.DataFrame:
     """Change from wave 0 to wave 2 within each arm (people who answered both).
 
-    Two rows per arm, contrast ``<arm> wave 2 vs wave 0``: method ``mean change`` (mean of the
-    differences, t CI, paired t-test p) and ``within-person d`` (Cohen's d_av = mean change over the
-    average of the two waves' SDs, pingouin; bias-corrected percentile bootstrap CI resampling
-    people, seeded; the paired t-test p).
+    One row per arm, contrast ``<arm> wave 2 vs wave 0``, method ``mean change``: the mean of the
+    differences with a t CI and the paired t-test p.
     """
-
     data = paired_wave(long, 2)
     rows = []
-    for i, arm in enumerate(ARMS):
+    for arm in ARMS:
         sub = data[data["arm"] == arm]
         n = len(sub)
         if n < 3:
@@ -324,61 +322,14 @@ def within_change(
         lo, hi = _t_ci(mean, sd, n, alpha)
         p = float(stats.ttest_rel(sub["y"], sub["y0"]).pvalue) if sd > 0 else math.nan
         rows.append(dict(contrast=f"{arm} wave 2 vs wave 0", estimate=mean, ci_low=lo, ci_high=hi,
-                         p=p, n=n, method="mean change", scale=scale))  # fmt: skip
-        x, y = sub["y"].to_numpy(), sub["y0"].to_numpy()
-        if np.var(x) + np.var(y) == 0:
-            continue
-        d = float(pg.compute_effsize(x, y, paired=True, eftype="cohen"))
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            dlo, dhi = pg.compute_bootci(x, y, func="cohen", paired=True, confidence=1 - alpha,
-                                         n_boot=n_boot, decimals=12, seed=seed + i)  # fmt: skip
-        rows.append(dict(contrast=f"{arm} wave 2 vs wave 0", estimate=d, ci_low=float(dlo),
-                         ci_high=float(dhi), p=p, n=n, method="within-person d", scale="d"))  # fmt: skip
-    return pd.DataFrame(rows) if rows else _empty("mean change")
+                         p=p, n=n, method=CHANGE, scale=scale))  # fmt: skip
+    return pd.DataFrame(rows) if rows else _empty(CHANGE)
 
 
 def baseline_sd(long: pd.DataFrame) -> float:
     """SD of the wave-0 answers of all participants: the yardstick of standardised effects."""
     v = long.loc[long["wave"] == 0, "value"]
     return float(v.std(ddof=1)) if len(v) > 1 else math.nan
-
-
-def tost_arm(
-    long: pd.DataFrame, bound: float, alpha: float = 0.05, scale: str = "points"
-) -> pd.DataFrame:
-    """Equivalence (TOST, pingouin) of each arm's change (wave 0 to 2) with the control's change.
-
-    ``bound`` is the smallest effect of interest in points. Estimate = difference in mean change;
-    CI = the (1 - 2 alpha) CI (90 % for alpha 0.05) of the pooled-variance t-test, the interval
-    that TOST checks against ``[-bound, bound]``; p = the TOST p-value (small: equivalent).
-    """
-
-    data = paired_wave(long, 2)
-    data = data.assign(change=data["y"] - data["y0"])
-    y = data.loc[data["arm"] == CONTROL, "change"].to_numpy()
-    if len(y) < 2 or not np.isfinite(bound) or bound <= 0:
-        return _empty("TOST")
-    rows = []
-    for arm in TREATED:
-        x = data.loc[data["arm"] == arm, "change"].to_numpy()
-        if len(x) < 2:
-            continue
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            p = float(
-                pg.tost(x, y, bound=float(bound), paired=False, correction=False)["pval"].iloc[0]
-            )
-        nx, ny = len(x), len(y)
-        dof = nx + ny - 2
-        pooled = ((nx - 1) * x.var(ddof=1) + (ny - 1) * y.var(ddof=1)) / dof
-        se = math.sqrt(pooled * (1 / nx + 1 / ny))
-        est = float(x.mean() - y.mean())
-        half = stats.t.ppf(1 - alpha, dof) * se
-        rows.append(dict(contrast=f"{arm} vs {CONTROL}", estimate=est, ci_low=est - half,
-                         ci_high=est + half, p=p, n=nx + ny, method="TOST", scale=scale,
-                         bound=float(bound)))  # fmt: skip
-    return pd.DataFrame(rows) if rows else _empty("TOST")
 
 
 def mde_arm(
@@ -427,14 +378,18 @@ class OutcomeResult:
     long: pd.DataFrame
     trajectory: pd.DataFrame
     ancova: pd.DataFrame
-    hedges: pd.DataFrame
     mixed_anova: pd.DataFrame
     mixedlm: pd.DataFrame
     within: pd.DataFrame
-    tost: pd.DataFrame
     mde: pd.DataFrame
-    sesoi_points: float
+    sd: float
     extra: list[pd.DataFrame] = field(default_factory=list)
+
+    @property
+    def standardised(self) -> pd.DataFrame:
+        """The ANCOVA and the within-arm changes over the baseline SD (one standardised effect)."""
+        return pd.concat([standardised(self.ancova, self.sd), standardised(self.within, self.sd)],
+                         ignore_index=True)  # fmt: skip
 
     @property
     def pairwise(self) -> pd.DataFrame:
@@ -443,8 +398,8 @@ class OutcomeResult:
 
     def rows(self) -> pd.DataFrame:
         """All of this outcome's estimates as results-store rows."""
-        return store_rows(self.outcome, self.ancova, self.hedges, self.within, self.mixedlm,
-                          self.tost, self.mde, *self.extra)  # fmt: skip
+        return store_rows(self.outcome, self.ancova, self.within, self.standardised,
+                          self.mixedlm, self.mde, *self.extra)  # fmt: skip
 
     def get(self, method: str, contrast: str) -> pd.Series | None:
         """One estimate row by method and contrast (``None`` if not estimable)."""
@@ -459,35 +414,37 @@ def analyse_outcome(
     item: str,
     respondent: str = "participant",
     alpha: float = 0.05,
-    sesoi_d: float = 0.3,
-    n_boot: int = 2000,
-    seed: int = 0,
+    cluster: str = "consultant_id",
+    outcome: str | None = None,
 ) -> OutcomeResult:
     """Fit every model of the questionnaire chapters to one outcome, once.
 
-    ``sesoi_d`` is the smallest effect of interest in baseline SDs (for TOST); ``seed`` seeds the
-    bootstrap of the within-person effect sizes.
+    ``cluster`` is the column the ANCOVA's standard errors are clustered by (the participant's
+    consultant; ``rater_id`` for consultant-rated items). ``outcome`` names the result (default
+    ``item``; e.g. ``ladder_self`` for the participants' own ladder rating).
 
     >>> res = analyse_outcome(d.survey, d.participants, "wellbeing")  # doctest: +SKIP
     >>> res.ancova[["contrast", "estimate", "ci_low", "ci_high"]]  # doctest: +SKIP
     """
     long = long_outcome(survey, participants, item, respondent)
+    if cluster == "rater_id":
+        rater = long[long["wave"] == 2].drop_duplicates("person_id").set_index("person_id")
+        long = long.assign(rater_wave2=long["person_id"].map(rater["rater_id"]))
+        long = long.assign(consultant_id=long["rater_wave2"]).drop(columns="rater_wave2")
+        cluster = "consultant_id"
     scale = value_scale(item)
-    sesoi = sesoi_d * baseline_sd(long)
     return OutcomeResult(
-        outcome=item,
+        outcome=outcome or item,
         respondent=respondent,
         scale=scale,
         long=long,
         trajectory=trajectory(long, alpha),
-        ancova=ancova_wave2(long, alpha, scale),
-        hedges=hedges_g_wave2(long, alpha),
+        ancova=ancova_wave2(long, alpha, scale, cluster),
         mixed_anova=mixed_anova_complete(long),
         mixedlm=mixedlm_contrasts(mixedlm_all(long), alpha, scale),
-        within=within_change(long, alpha, n_boot, seed, scale),
-        tost=tost_arm(long, sesoi, alpha, scale),
+        within=within_change(long, alpha, scale),
         mde=mde_arm(long, alpha, MDE_POWER, scale),
-        sesoi_points=sesoi,
+        sd=baseline_sd(long),
     )
 
 
@@ -501,24 +458,3 @@ def analyse_outcomes(
 def all_rows(results: dict[str, OutcomeResult]) -> pd.DataFrame:
     """Results-store rows of several outcomes."""
     return pd.concat([r.rows() for r in results.values()], ignore_index=True)
-
-
-def standardised_equivalence(results: dict[str, OutcomeResult]) -> pd.DataFrame:
-    """TOST rows of several outcomes in baseline-SD units (estimate and 90 % CI divided by the SD).
-
-    Puts outcomes on different scales on one axis against the smallest effect of interest.
-    """
-    parts = []
-    for key, r in results.items():
-        sd = baseline_sd(r.long)
-        if r.tost.empty or not np.isfinite(sd) or sd <= 0:
-            continue
-        t = r.tost.assign(outcome=key)
-        t[["estimate", "ci_low", "ci_high"]] = (
-            t[["estimate", "ci_low", "ci_high"]].astype(float) / sd
-        )
-        parts.append(t)
-    if not parts:
-        return pd.DataFrame(columns=["outcome", *STORE_COLUMNS])
-    out = pd.concat(parts, ignore_index=True)
-    return out
