@@ -113,6 +113,8 @@ def one_run(folder: Path, impl: str) -> dict:
         check=True,
     )
     lines = [ln for ln in res.stdout.splitlines() if ln.startswith("{")]
+    if not lines:
+        sys.exit(f"{impl} run printed no result:\n{res.stdout[-2000:]}\n{res.stderr[-2000:]}")
     return json.loads(lines[-1])
 
 

@@ -25,7 +25,7 @@ from urllib.parse import unquote, urlsplit
 import nbformat
 import pytest
 
-from trustexp.report.chapters import CHAPTERS
+from trustexp.report.contents import CHAPTERS
 
 ROOT = Path(__file__).resolve().parents[1]
 HTML = Path(os.environ.get("TRUSTEXP_BOOK_HTML", ROOT / "book" / "_build" / "html"))

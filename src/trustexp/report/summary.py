@@ -11,7 +11,7 @@ from __future__ import annotations
 import pandas as pd
 
 from trustexp import fmt
-from trustexp.report.chapters import EVERYTHING
+from trustexp.report.contents import EVERYTHING
 from trustexp.stats.overview import find_row, require_primary
 
 ARMS = ("eigen_regie", "intensief", "regulier")
@@ -230,7 +230,7 @@ def chapter_links(lang: str = "en") -> list[str]:
     """Markdown lines ``{doc}`NN_x` — title`` for every chapter of the book (but the summaries)."""
     from pathlib import Path
 
-    from trustexp.report.chapters import CHAPTERS
+    from trustexp.report.contents import CHAPTERS
 
     skip = {"summary", "samenvatting"}
     return [f"{{doc}}`{Path(c.notebook).stem}` — {c.title}" for c in CHAPTERS if c.key not in skip]
