@@ -31,7 +31,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 
 from trustexp.report.browser import CHROMIUM_ENV, find_chromium
-from trustexp.report.chapters import CHAPTERS
+from trustexp.report.contents import CHAPTERS
 
 ROOT = Path(__file__).resolve().parents[1]
 HTML = Path(os.environ.get("TRUSTEXP_BOOK_HTML", ROOT / "book" / "_build" / "html"))

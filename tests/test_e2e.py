@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from trustexp.report.chapters import CHAPTERS
+from trustexp.report.contents import CHAPTERS
 
 ROOT = Path(__file__).resolve().parents[1]
 CODE = ROOT / "src" / "trustexp"

@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from trustexp.report import audit
-from trustexp.report.chapters import CHAPTERS
+from trustexp.report.contents import CHAPTERS
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -22,7 +22,7 @@ import pikepdf
 import pytest
 import yaml
 
-from trustexp.report.chapters import CHAPTERS
+from trustexp.report.contents import CHAPTERS
 from trustexp.report.pdf import PDF_NAME, fix_outline
 
 ROOT = Path(__file__).resolve().parents[1]

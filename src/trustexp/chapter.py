@@ -23,6 +23,7 @@ from trustexp.charts import ChartDisplay, enable_theme
 from trustexp.config import Params, load_params
 from trustexp.data.cohort import read_cohort
 from trustexp.errors import InvalidData
+from trustexp.params_reads import tracked_from_env
 from trustexp.results import write_results
 
 
@@ -124,4 +125,6 @@ def open(key: str, params_file: str | Path, root: str | Path = ".") -> Chapter: 
     """Open a chapter: validate the parameter set, enable the chart theme, give access to data."""
     enable_theme()
     pd.set_option("display.precision", 3)
-    return Chapter(key=key, params=load_params(Path(root) / params_file), root=Path(root))
+    # the pipeline records which parameters the chapter reads (trustexp.params_reads)
+    params = tracked_from_env(load_params(Path(root) / params_file))
+    return Chapter(key=key, params=params, root=Path(root))

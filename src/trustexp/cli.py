@@ -12,8 +12,7 @@ import time
 from pathlib import Path
 
 from trustexp.errors import TrustexpError
-
-DEFAULT_PARAMS = "params/oss.yml"
+from trustexp.layout import DEFAULT_PARAMS, generated_paths
 
 
 def _cmd_data(args: argparse.Namespace) -> int:
@@ -57,8 +56,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from trustexp.config import load_params
     from trustexp.report.pipeline import run_chapters
 
-    report = run_chapters(args.params, root=Path("."), jobs=args.jobs, force=args.force)
-    print(f"results store: {load_params(args.params).results_dir('.')}/")
+    report = run_chapters(
+        args.params, root=Path("."), jobs=args.jobs, force=args.force, executor=args.executor
+    )
+    print(f"results store: {load_params(args.params).layout('.').results_dir}/")
     report.raise_for_failure()
     return 0
 
@@ -78,9 +79,7 @@ def _cmd_all(args: argparse.Namespace) -> int:
 
 
 def _cmd_clean(args: argparse.Namespace) -> int:
-    targets = [Path("book/_build"), Path(".trustexp-cache"), Path("results"), Path("data/cohort"),
-               Path("book/generated")]  # fmt: skip
-    for t in targets:
+    for t in generated_paths(Path(".")):
         if t.exists():
             shutil.rmtree(t)
             print(f"removed {t}")
@@ -113,7 +112,9 @@ def parser() -> argparse.ArgumentParser:
 
     def with_params(sp: argparse.ArgumentParser) -> argparse.ArgumentParser:
         sp.add_argument(
-            "--params", default=DEFAULT_PARAMS, help=f"parameter set (default {DEFAULT_PARAMS})"
+            "--params",
+            default=str(DEFAULT_PARAMS),
+            help=f"parameter set (default {DEFAULT_PARAMS})",
         )
         return sp
 
@@ -145,6 +146,13 @@ def parser() -> argparse.ArgumentParser:
         )
         sp.add_argument(
             "--force", action="store_true", help="ignore the cache and re-execute everything"
+        )
+        sp.add_argument(
+            "--executor",
+            choices=("warm", "cold"),
+            default=None,
+            help="warm: fork chapters from one preloaded interpreter (default on Linux); "
+            "cold: a fresh interpreter and kernel per chapter",
         )
     sp = with_params(sub.add_parser("build", help="build the HTML book from the executed chapters"))
     sp.add_argument("--force", action="store_true", help="rebuild even if nothing changed")

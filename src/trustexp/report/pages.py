@@ -10,6 +10,8 @@ from pathlib import Path
 
 import yaml
 
+from trustexp.files import write_atomic
+
 PACKAGES = (
     "trustexp", "jupyter-book", "sphinx", "myst-nb", "papermill", "ipykernel", "pandas", "numpy",
     "scipy", "statsmodels", "pingouin", "altair", "vl-convert-python", "pandera", "duckdb",
@@ -27,9 +29,8 @@ def _md_table(rows: list[dict], columns: list[str]) -> str:
 
 
 def _write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
     if not path.is_file() or path.read_text(encoding="utf-8") != text:
-        path.write_text(text, encoding="utf-8")
+        write_atomic(text, path)
 
 
 def write_codebook_page(path: Path) -> None:
@@ -77,9 +78,10 @@ def provenance(params_file: str | Path, params, root: Path) -> dict:
             versions[pkg] = metadata.version(pkg)
         except metadata.PackageNotFoundError:
             versions[pkg] = "not installed"
-    manifest_path = params.cohort_dir(root) / "manifest.json"
+    layout = params.layout(root)
+    manifest_path = layout.manifest
     manifest = json.loads(manifest_path.read_text()) if manifest_path.is_file() else {}
-    cache = root / ".trustexp-cache" / params.name
+    cache = layout.cache_dir
     keys = {}
     for f in sorted(cache.glob("*.json")):
         try:
@@ -97,7 +99,7 @@ def provenance(params_file: str | Path, params, root: Path) -> dict:
         "data_manifest": manifest,
         "git_commit": git_commit(root),
         "chapter_keys": keys,
-        "results_dir": str(params.results_dir(".")),
+        "results_dir": str(params.layout(".").results_dir),
     }
 
 
