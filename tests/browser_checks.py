@@ -99,7 +99,8 @@ def wide_charts(page) -> list[dict]:
     """Charts whose drawing (SVG or canvas) is wider than the text column.
 
     The drawing's own width (the SVG's ``width``) counts, not only its box on the page: a chart
-    squeezed by CSS into the column is still too wide for it.
+    squeezed by CSS into the column is still too wide for it; and so does what is drawn in it (its
+    bounding box): a legend or title cut off at the SVG's edge makes the chart too wide too.
     """
     return page.evaluate(
         """([sel, slack, colJs]) => {
@@ -109,7 +110,9 @@ def wide_charts(page) -> list[dict]:
             return charts.map((el, i) => {
                 const g = el.querySelector('svg.marks, canvas, svg');
                 const own = g && g.width && g.width.baseVal ? g.width.baseVal.value : (g ? g.width : 0);
-                const w = g ? Math.max(g.getBoundingClientRect().width, own || 0) : 0;
+                const box = g && g.getBBox ? g.getBBox() : {x: 0, width: 0};
+                const cut = Math.max(0, -box.x) + Math.max(0, box.x + box.width - (own || 0));
+                const w = g ? Math.max(g.getBoundingClientRect().width, (own || 0) + cut) : 0;
                 return {chart: el.id || `chart ${i + 1}`, width: Math.round(w), column: Math.round(col)};
             }).filter(c => c.width > c.column + slack);
         }""",

@@ -108,9 +108,10 @@ TITLE_SIZE, SUBTITLE_SIZE, AXIS_TITLE_SIZE, LABEL_SIZE = 15, 12, 13, 12
 _NARROW = f"(containerSize()[0] || {COLUMN_PX}) < {NARROW_PX}"
 
 
-def wrap_expr(narrow_chars: int, wide_chars: int) -> str:
-    """A Vega expression wrapping ``datum.label`` at spaces into lines of at most ``narrow_chars``
-    characters in a container narrower than ``NARROW_PX``, else ``wide_chars``.
+def wrap_expr(narrow_chars: int, wide_chars: int, text: str = "datum.label") -> str:
+    """A Vega expression wrapping ``text`` (an expression, by default ``datum.label``) at spaces
+    into lines of at most ``narrow_chars`` characters in a container narrower than ``NARROW_PX``,
+    else ``wide_chars``.
 
     For ``labelExpr`` of axes, legends and facet headers (the PNG has no container: wide). Vega
     expressions have no loops: one global regular expression does the greedy wrap, marking line
@@ -118,7 +119,7 @@ def wrap_expr(narrow_chars: int, wide_chars: int) -> str:
     """
     width = f"({_NARROW} ? {narrow_chars} : {wide_chars})"
     return (
-        "split(replace(replace(datum.label, regexp('(.{1,' + "
+        f"split(replace(replace({text}, regexp('(.{{1,' + "
         + width
         + " + '})( +|$)', 'g'), '$1|'), regexp('[|]+$'), ''), '|')"
     )
@@ -189,6 +190,7 @@ def _theme() -> dict[str, Any]:
                 "labelExpr": WRAP_HEADER,
             },
             "title": {"fontSize": TITLE_SIZE, "anchor": "start", "subtitleFontSize": SUBTITLE_SIZE},
+            "text": {"fontSize": LABEL_SIZE},  # text marks: no smaller than the labels
             # a nominal colour without a scale of its own never borrows the group colours
             "range": {"category": list(LADDER_COLOURS)},
             "background": "white",

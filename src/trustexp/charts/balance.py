@@ -35,6 +35,7 @@ def smd_chart(smds: pd.DataFrame, threshold: float = 0.1):
     colour = alt.Color(
         "comparison_label:N",
         title=None,
+        legend=alt.Legend(columns=1),
         scale=alt.Scale(domain=list(labels.values()),
                         range=[GROUP_COLOURS["eigen_regie"], GROUP_COLOURS["intensief"], GROUP_COLOURS["participants"]]),
     )  # fmt: skip

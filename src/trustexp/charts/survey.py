@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import altair as alt
 import pandas as pd
 
@@ -12,11 +14,15 @@ from trustexp.charts import (
     NARROW_PX,
     REFERENCE_INK,
     group_scale,
+    panel_title,
+    wrap_expr,
 )
 from trustexp.disclosure import suppressed_label
 from trustexp.vocab import ARMS, WAVES, group_label, wave_label
 
 _WAVE_ORDER = [wave_label(w) for w in WAVES]
+_WAVE_NAMES = json.dumps(_WAVE_ORDER).replace('"', "'") + "[datum.value]"
+"""A Vega expression: the label of the wave at a tick of the wave axis (waves are 0, 1, 2)."""
 
 
 def _hide_small(frame: pd.DataFrame, threshold: int, cols: list[str]) -> pd.DataFrame:
@@ -55,7 +61,7 @@ def trajectory_chart(
     colour = alt.Color("group:N", scale=group_scale(ARMS), title="Arm")
     x = alt.X("x:Q", title="Questionnaire wave",
               scale=alt.Scale(domain=[-0.3, 2.3]),
-              axis=alt.Axis(values=[0, 1, 2], labelExpr="['Start', 'After one year', 'After two years'][datum.value]"))  # fmt: skip
+              axis=alt.Axis(values=list(WAVES), labelExpr=wrap_expr(10, 30, _WAVE_NAMES)))  # fmt: skip
     tooltip = [
         alt.Tooltip("group:N", title="arm"),
         alt.Tooltip("wave_label:N", title="wave"),
@@ -86,7 +92,7 @@ def trajectory_panels(panels: list[tuple[pd.DataFrame, str, str]], threshold: in
     """
 
     charts = [trajectory_chart(t, title, unit, threshold, width=480, height=150)
-              for t, title, unit in panels]  # fmt: skip
+              .properties(title=panel_title(title)) for t, title, unit in panels]  # fmt: skip
     return alt.vconcat(*charts).resolve_scale(y="independent")
 
 
