@@ -59,8 +59,11 @@ class Chapter:
         """This parameter set's results-store folder."""
         return self.params.results_dir(self.root)
 
-    def show(self, chart, alt_text: str = "") -> None:
-        """Display a chart: interactive in the book, a static PNG in the notebook file."""
+    def show(self, chart, alt_text: str) -> None:
+        """Display a chart: interactive in the book, a static PNG in the notebook file.
+
+        ``alt_text``: a sentence saying what the chart shows (its name for screen readers).
+        """
         self._charts.show(chart, alt_text)
 
     def glue(self, name: str, text: str) -> None:

@@ -29,7 +29,7 @@ def spending_chart(by_arm: pd.DataFrame, instrument_labels: dict[str, str], thre
     )
     order = [instrument_labels.get(k, k) for k in instrument_labels]
     arms = [a for a in groups if a in set(data["arm"])]
-    y = alt.Y("label:N", sort=order, title="Instrument")
+    y = alt.Y("label:N", sort=order, title=None)
     colour = alt.Color("group:N", scale=group_scale(arms), title="Group")
     tip = [
         alt.Tooltip("group:N", title="group"),
@@ -54,9 +54,9 @@ def spending_chart(by_arm: pd.DataFrame, instrument_labels: dict[str, str], thre
     subtitle = "Points: estimate; lines: 95% bootstrap CI"
     if hidden:
         subtitle += f"; {hidden} cells with fewer than {threshold} users not drawn"
-    return alt.hconcat(
-        eur.properties(width=300, height=380),
-        share.properties(width=220, height=380).encode(y=alt.Y("label:N", sort=order, axis=None)),
+    return alt.vconcat(
+        eur.properties(width=440, height=alt.Step(9)),
+        share.properties(width=440, height=alt.Step(9)),
     ).properties(title=alt.Title("Where the participation budget went", subtitle=subtitle))
 
 
@@ -86,11 +86,10 @@ def per_exit_chart(per_exit: pd.DataFrame):
         x2="ci_high:Q",
     )
     dots = base.mark_point(filled=True, size=80).encode(x="estimate:Q")
-    text = base.mark_text(align="left", dx=8, dy=-8, fontSize=11).encode(
+    text = base.mark_text(align="left", dx=8, dy=-8, fontSize=12).encode(
         x="estimate:Q", text="ci:N"
     )
     return (rules + dots + text).properties(
-        width=480,
         height=180,
         title=alt.Title(
             "Budget per extra exit, against non-participants",
