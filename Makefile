@@ -14,12 +14,23 @@ help:
 	@echo "make test   - install, lint, build the default book, run the test suite, check committed chapters"
 	@echo "make clean  - remove generated data, results, caches and the built book"
 
+# Install with uv from the lock (uv itself pinned in the lock, bootstrapped into the venv with pip);
+# pip installs the same lock when uv cannot be had (no wheel for this platform, no network to it).
+UV_PIN := $(shell grep -i '^uv==' requirements.lock)
+UV := $(BIN)/uv
+
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	@$(BIN)/python -m pip install -q --upgrade pip
-	@echo "installing the pinned environment into $(VENV) (requirements.lock)"
-	@set -o pipefail; $(BIN)/python -m pip install -q -r requirements.lock 2>&1 | { grep -v "is ignored: it is neither a file nor a directory" || true; }
-	@$(BIN)/python -m pip install -q --no-deps -e .
+	@if test -x $(UV) || $(BIN)/python -m pip install -q "$(UV_PIN)" >/dev/null 2>&1; then \
+	  echo "installing the pinned environment into $(VENV) with uv (requirements.lock)"; \
+	  $(UV) pip install -q --python $(BIN)/python -r requirements.lock \
+	    && $(UV) pip install -q --python $(BIN)/python --no-deps -e .; \
+	else \
+	  echo "uv could not be installed: installing the pinned environment into $(VENV) with pip"; \
+	  $(BIN)/python -m pip install -q --upgrade pip 2>&1 | { grep -v "is ignored: it is neither a file nor a directory" || true; }; \
+	  set -o pipefail; $(BIN)/python -m pip install -q -r requirements.lock 2>&1 | { grep -v "is ignored: it is neither a file nor a directory" || true; } \
+	    && $(BIN)/python -m pip install -q --no-deps -e . 2>&1 | { grep -v "is ignored: it is neither a file nor a directory" || true; }; \
+	fi
 	@touch $(STAMP)
 
 install: $(STAMP)
@@ -30,14 +41,14 @@ data: install
 run: data
 	@$(BIN)/trustexp run --params $(PARAMS)
 
-book: run
-	@$(BIN)/trustexp build --params $(PARAMS)
+# one process for data, chapters and HTML: a no-op `make book` pays one interpreter start, not three
+book: install
+	@$(BIN)/trustexp all --params $(PARAMS)
 
 # The PDF of the whole book is made by `trustexp build` (needs Chromium: `make browser-deps`).
 pdf: browser-deps book
-	@$(BIN)/python -c "import sys; from pathlib import Path; from trustexp.config import load_params; \
-	from trustexp.report.build import html_dir; from trustexp.report.pdf import PDF_NAME; \
-	p = html_dir(load_params('$(PARAMS)').name, Path('.').resolve()) / PDF_NAME; \
+	@$(BIN)/python -c "import sys; from trustexp.config import load_params; from trustexp.report.pdf import PDF_NAME; \
+	p = load_params('$(PARAMS)').layout('.').html_dir.resolve() / PDF_NAME; \
 	print(f'the book as one PDF: {p}') if p.is_file() else sys.exit(f'no PDF at {p}: is Chromium installed?')"
 
 lint: install
@@ -79,8 +90,10 @@ test: lint browser-deps
 	@test -z "$$(git status --porcelain --untracked-files=all -- book/chapters)" || { echo "book/chapters has uncommitted new files:"; git status --short -- book/chapters; exit 1; }
 
 # Benchmarks are slow and print their own tables (copy them into benchmarks/RESULTS.md).
+# `make bench` reproduces every figure of RESULTS.md; `make bench BENCH=chapters` runs one.
+BENCH ?= *
 bench: install
-	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+	@for b in benchmarks/bench_$(BENCH).py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 clean:
 	@test -x $(BIN)/trustexp && $(BIN)/trustexp clean || rm -rf book/_build .trustexp-cache results data/cohort book/generated

@@ -10,7 +10,7 @@ The national cohort (``cohort.comparison: national``) is written once with the d
 ``write_synthetic`` into ``--cohort`` (default /tmp/trustexp-bench-outflow) and reused. Each timed
 run is a fresh subprocess that reports its own time and peak RSS (``getrusage(RUSAGE_SELF)``).
 
-    .venv/bin/python benchmarks/bench_outflow_aggregation.py [--runs 3] [--people 200000]
+    .venv/bin/python benchmarks/bench_outflow_aggregation.py [--runs 3] [--people 800000]
 """
 
 from __future__ import annotations
@@ -113,13 +113,15 @@ def one_run(folder: Path, impl: str) -> dict:
         check=True,
     )
     lines = [ln for ln in res.stdout.splitlines() if ln.startswith("{")]
+    if not lines:
+        sys.exit(f"{impl} run printed no result:\n{res.stdout[-2000:]}\n{res.stderr[-2000:]}")
     return json.loads(lines[-1])
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--people", type=int, default=200_000)
+    ap.add_argument("--people", type=int, default=800_000)
     ap.add_argument("--months", type=int, default=60)
     ap.add_argument("--params", default="params/oss.yml")
     ap.add_argument("--cohort", default="/tmp/trustexp-bench-outflow")

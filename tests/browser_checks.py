@@ -76,8 +76,32 @@ def column_width(page) -> float:
     return float(page.evaluate(_COLUMN_JS))
 
 
+def wait_for_fitted(page, timeout_ms: int = 20_000) -> int:
+    """Wait until every chart is drawn and fitted to its column (``data-trustexp-fitted``, set
+    by the chart snippet of ``trustexp.charts``); return the number of charts.
+
+    Returns quietly when the time runs out (``wide_charts`` then reports what was drawn).
+    """
+    n = wait_for_charts(page, timeout_ms)
+    if n:
+        try:
+            page.wait_for_function(
+                """() => [...document.querySelectorAll('.trustexp-chart')].every(
+                       el => el.hasAttribute('data-trustexp-fitted'))""",
+                timeout=timeout_ms,
+            )
+        except PlaywrightTimeout:
+            pass
+    return n
+
+
 def wide_charts(page) -> list[dict]:
-    """Charts whose drawing (SVG or canvas) is wider than the text column."""
+    """Charts whose drawing (SVG or canvas) is wider than the text column.
+
+    The drawing's own width (the SVG's ``width``) counts, not only its box on the page: a chart
+    squeezed by CSS into the column is still too wide for it; and so does what is drawn in it (its
+    bounding box): a legend or title cut off at the SVG's edge makes the chart too wide too.
+    """
     return page.evaluate(
         """([sel, slack, colJs]) => {
             const col = eval(colJs)();
@@ -85,7 +109,10 @@ def wide_charts(page) -> list[dict]:
                 el => !el.parentElement.closest('.trustexp-chart, .vega-embed'));
             return charts.map((el, i) => {
                 const g = el.querySelector('svg.marks, canvas, svg');
-                const w = g ? g.getBoundingClientRect().width : 0;
+                const own = g && g.width && g.width.baseVal ? g.width.baseVal.value : (g ? g.width : 0);
+                const box = g && g.getBBox ? g.getBBox() : {x: 0, width: 0};
+                const cut = Math.max(0, -box.x) + Math.max(0, box.x + box.width - (own || 0));
+                const w = g ? Math.max(g.getBoundingClientRect().width, (own || 0) + cut) : 0;
                 return {chart: el.id || `chart ${i + 1}`, width: Math.round(w), column: Math.round(col)};
             }).filter(c => c.width > c.column + slack);
         }""",
@@ -255,7 +282,7 @@ def open_page(context, base_url: str, path: str):
         page.wait_for_load_state("networkidle", timeout=60_000)
     except PlaywrightTimeout:
         pass  # a busy machine; the charts are waited for below and checked by the callers
-    wait_for_charts(page)
+    wait_for_fitted(page)
     return page, foreign
 
 

@@ -114,7 +114,7 @@ def make_small_project(
     (root / params_file).write_text(yaml.safe_dump(raw, sort_keys=False))
     prepare(load_params(root / params_file), root=root)
     lines: list[str] = []
-    from trustexp.report.chapters import CHAPTERS
+    from trustexp.report.contents import CHAPTERS
 
     report = run_chapters(
         params_file,

@@ -6,9 +6,10 @@ For every page: no console error (except two known, harmless messages of Jupyter
 by exact text), no failed request, every chart drawn, every internal link resolving. The search
 page must find each chapter by a word of its title. A screenshot of every page is saved under
 ``book/_build/test-output/browser/`` (or ``$TRUSTEXP_TEST_OUTPUT/browser``). The reader's edition:
-no serious or critical axe-core violation outside the charts, every source key linked to its
-entry, light colours even for a reader who prefers dark, the Dutch page marked Dutch (checks in
-``tests/browser_checks.py``, which also measures what still fails: run it as a script).
+no serious or critical axe-core violation on any page (charts included), every chart fitting its
+column and named at 1280 and at 390 px, every source key linked to its entry, light colours even
+for a reader who prefers dark, the Dutch page marked Dutch (checks in ``tests/browser_checks.py``,
+which also measures what still fails: run it as a script).
 
 Skipped, with the reason, when Chromium, Playwright or the built book is missing; with ``CI=true``
 those are failures instead.
@@ -31,7 +32,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 
 from trustexp.report.browser import CHROMIUM_ENV, find_chromium
-from trustexp.report.chapters import CHAPTERS
+from trustexp.report.contents import CHAPTERS
 
 ROOT = Path(__file__).resolve().parents[1]
 HTML = Path(os.environ.get("TRUSTEXP_BOOK_HTML", ROOT / "book" / "_build" / "html"))
@@ -384,10 +385,10 @@ def test_search_finds_each_chapter_by_a_word_of_its_title(spec, server, browser)
 
 # --------------------------------------------------------------------------- the reader's edition
 
-# Chart code renders these; its accessibility (names, mark roles, scrolling) is checked by
-# `browser_checks.unnamed_charts` / `wide_charts` and fixed in the charts, not here.
-CHART_PARTS = (".trustexp-chart", ".vega-embed")
 BLOCKING = {"serious", "critical"}
+CHART_PAGES = [
+    p for p in PAGES if p.startswith("chapters/") and _chart_count_in_notebook(Path(p).stem)
+]
 
 
 @pytest.fixture(scope="module")
@@ -411,14 +412,16 @@ def phone(playwright, tmp_path_factory):
 def test_page_has_no_serious_accessibility_violation_and_every_source_resolves(
     path, width, server, request, axe, source_keys
 ):
-    """axe-core (served from the installed package, not a CDN) outside the charts; source keys."""
+    """axe-core (served from the installed package, not a CDN) on the whole page, charts drawn
+    and fitted; source keys."""
     if not PAGES:
         _unavailable(f"no built book at {HTML}: run `make book` first")
     context = request.getfixturevalue("browser" if width == "desktop" else "phone")
     page, visit = _open(context, server, path)
     page.goto(f"http://127.0.0.1:{server.server_address[1]}/{path}", wait_until="load")
     page.wait_for_load_state("networkidle")
-    violations = browser_checks.axe_violations(page, axe, exclude=CHART_PARTS)
+    browser_checks.wait_for_fitted(page)
+    violations = browser_checks.axe_violations(page, axe)
     unresolved = browser_checks.unresolved_sources(page, HTML, source_keys)
     _close(page, visit, server)
     blocking = [v for v in violations if v["impact"] in BLOCKING]
@@ -427,6 +430,26 @@ def test_page_has_no_serious_accessibility_violation_and_every_source_resolves(
         for v in blocking
     )
     assert not unresolved, f"{path}: source keys that do not link to an entry: {unresolved}"
+
+
+@pytest.mark.parametrize("width", ["desktop", "phone"])
+@pytest.mark.parametrize("path", CHART_PAGES or ["(no built book)"])
+def test_every_chart_fits_its_column_and_has_a_name(path, width, server, request):
+    """At 1280 and 390 px: no chart drawn wider than the text column, none without a name of
+    its own (not "Vega visualization")."""
+    if not CHART_PAGES:
+        _unavailable(f"no built book with charts at {HTML}: run `make book` first")
+    context = request.getfixturevalue("browser" if width == "desktop" else "phone")
+    page, visit = _open(context, server, path)
+    page.goto(f"http://127.0.0.1:{server.server_address[1]}/{path}", wait_until="load")
+    n_charts = browser_checks.wait_for_fitted(page)
+    wide = browser_checks.wide_charts(page)
+    unnamed = browser_checks.unnamed_charts(page)
+    column = browser_checks.column_width(page)
+    _close(page, visit, server)
+    assert n_charts, f"{path}: no chart on the page"
+    assert not wide, f"{path} ({width}, column {column:.0f} px): charts too wide: {wide}"
+    assert not unnamed, f"{path} ({width}): charts without a name of their own: {unnamed}"
 
 
 @pytest.mark.parametrize("path", ["intro.html", "chapters/04_outflow.html", "references.html"])

@@ -27,6 +27,8 @@ from hypothesis import strategies as st
 
 from trustexp import charts
 
+ALT = "Forest plot of two estimates with their confidence intervals"
+
 _RENDER = textwrap.dedent(
     """
     import hashlib, json, sys
@@ -41,7 +43,7 @@ _RENDER = textwrap.dedent(
              .encode(x=alt.X("arm:N", title="Group"), y=alt.Y("share:Q", title="Outflow (share)"))
              .properties(title="Outflow to work, 24 months"))
     if sys.argv[1] == "project":
-        png = charts.to_png(chart)
+        png = charts.to_png(chart, "Bars: outflow to work after 24 months per arm")
     else:  # the theme as it was: the system's "DejaVu Sans", no font of the project's own
         spec = chart.to_dict()
         spec.setdefault("config", {})["font"] = "DejaVu Sans, Helvetica, Arial, sans-serif"
@@ -147,8 +149,8 @@ def test_last_bit_noise_changes_no_spec_html_or_png():
     a, b = _estimates(), _estimates(noise=3e-15)
     assert a.to_dict() != b.to_dict()  # Altair alone would carry the noise into the notebook
     assert charts.chart_spec(a) == charts.chart_spec(b)
-    assert charts.to_html(a, 1) == charts.to_html(b, 1)
-    assert charts.to_png(a) == charts.to_png(b)
+    assert charts.to_html(a, ALT, 1) == charts.to_html(b, ALT, 1)
+    assert charts.to_png(a, ALT) == charts.to_png(b, ALT)
 
 
 def test_spec_floats_have_six_significant_digits_and_datasets_are_renamed():

@@ -22,7 +22,7 @@ import pytest
 
 from trustexp.charts import chart_id
 from trustexp.report import audit
-from trustexp.report.chapters import CHAPTERS
+from trustexp.report.contents import CHAPTERS
 from trustexp.report.notebooks import (
     INJECTED_CELL_ID,
     INJECTED_TAG,

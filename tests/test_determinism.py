@@ -25,7 +25,7 @@ import pytest
 import yaml
 from conftest import make_small_project
 
-from trustexp.report.chapters import CHAPTERS
+from trustexp.report.contents import CHAPTERS
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 # The other-seed run is limited to the first three chapters that read no other chapter's results:

@@ -16,7 +16,7 @@ import pytest
 
 from trustexp.config import load_params
 from trustexp.report import audit
-from trustexp.report.chapters import CHAPTERS
+from trustexp.report.contents import CHAPTERS
 from trustexp.report.pipeline import default_out_dir
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -19,7 +19,7 @@ import nbformat
 import pytest
 import yaml
 
-from trustexp.report.chapters import CHAPTERS
+from trustexp.report.contents import CHAPTERS
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 BROKEN = 'raise RuntimeError("deliberately broken by test_failure")'

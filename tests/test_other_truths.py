@@ -19,10 +19,10 @@ import pandas as pd
 import pytest
 from conftest import make_small_project
 
-from trustexp.report.chapters import ChapterSpec
+from trustexp.report.contents import ChapterSpec
 from trustexp.results import find_row
 
-pytestmark = [pytest.mark.e2e]
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("truths")]
 
 CHAPTERS = (
     ChapterSpec("outflow", "04_outflow.ipynb", "Outflow to work"),
@@ -95,13 +95,35 @@ def test_summary_sentences_change_with_the_verdicts(runs):
     assert "self-direction lowered outflow" in en["harmful"]["head_lottery"]
     assert "Eigen regie verhoogde" in nl["arm_effect"]["ans_outflow_full_eigen_regie"]
     assert "Eigen regie verlaagde" in nl["harmful"]["ans_outflow_full_eigen_regie"]
-    assert "Hawthorne" in en["default"]["meaning"]
     assert "way of working mattered" in en["arm_effect"]["meaning"]
-    assert "Neither the lottery nor" in en["null"]["meaning"]
+    assert "self-direction lowered it" in en["harmful"]["meaning"]
     firsts = {t: en[t]["head_lottery"] + en[t]["head_participation"] for t in TRUTHS}
     assert len(set(firsts.values())) == len(TRUTHS), (
         "the first paragraph did not change with the truth"
     )
+
+
+@pytest.mark.parametrize("truth", TRUTHS)
+def test_meaning_follows_the_store_verdicts(runs, truth):
+    """The summary's reading of the outflow results is the one the store's verdicts call for."""
+    store, en, nl = runs[truth]
+    arms = [
+        _verdict(store, ("outflow_full", f"{a} vs regulier", ER[2]))
+        for a in ("eigen_regie", "intensief")
+    ]
+    part = _verdict(store, PART)
+    if any(code in ("gain", "loss") for code in arms):
+        expected = ("way of working mattered", "manier van werken uitmaakte")
+    elif part == "gain":
+        expected = ("read as a Hawthorne effect", "Hawthorne-effect noemden")
+    elif part == "loss":
+        expected = ("less often than comparable non-participants", "minder vaak uit naar werk")
+    else:
+        expected = ("Neither the lottery nor", "Noch de loting")
+    assert expected[0] in en["meaning"], (truth, arms, part, en["meaning"])
+    assert expected[1] in nl["meaning"], (truth, arms, part, nl["meaning"])
+    if "Hawthorne" in en["meaning"] and part != "gain":
+        assert "not the pattern of a Hawthorne effect" in en["meaning"], en["meaning"]
 
 
 @pytest.mark.parametrize("truth", TRUTHS)

@@ -30,3 +30,11 @@ def test_jupyter_book_is_pinned_below_2():
 
 def test_toc_is_generated_from_the_chapter_list():
     assert (ROOT / "_toc.yml").read_text() == render_toc()
+
+
+def test_the_lock_pins_the_installer_the_makefile_bootstraps():
+    uv = [p for p in _lock_pins() if p.lower().startswith("uv==")]
+    assert len(uv) == 1
+    makefile = (ROOT / "Makefile").read_text()
+    assert "UV_PIN := $(shell grep -i '^uv==' requirements.lock)" in makefile
+    assert "pip install -q -r requirements.lock" in makefile  # the fallback installs the same lock

@@ -9,6 +9,7 @@ as callout lines) and every hand-written page in ``_toc.yml``. Rules and the
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import nbformat
@@ -16,7 +17,7 @@ import pytest
 import yaml
 
 from trustexp.report import audit
-from trustexp.report.chapters import CHAPTERS
+from trustexp.report.contents import CHAPTERS
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -110,3 +111,21 @@ def test_glued_and_declared_verdicts_pass():
     assert not audit.typed_verdicts_in_markdown(declared)
     # a declaration covers its exact words only
     assert [t.text for t in audit.typed_verdicts_in_markdown(declared + " It fell.")] == ["fell"]
+
+
+SOURCE_GLUES = ("these_data", "These_data", "data_note", "head_source")
+"""Glued texts that say where the numbers come from (``chapter.source_texts``, the summaries)."""
+
+
+@pytest.mark.parametrize("spec", CHAPTERS, ids=[c.key for c in CHAPTERS])
+def test_in_short_box_says_where_the_numbers_come_from(spec):
+    """Each chapter's first admonition (its "In short" box) glues the data source, never types it."""
+    nb = nbformat.read(ROOT / "notebooks" / spec.notebook, as_version=4)
+    text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    box = re.search(r":::\{admonition\}[^\n]*\n(.*?)\n:::", text, re.S)
+    assert box, f"{spec.notebook}: no admonition box"
+    glued = re.findall(r"\{glue:text\}`([A-Za-z_]+)", box.group(1))
+    assert set(glued) & set(SOURCE_GLUES), f"{spec.notebook}: In short box glues {glued}"
+    assert not re.search(r"synthe(tic|tisch)", box.group(1), re.I), (
+        f"{spec.notebook}: synthetic typed in the In short box (glue these_data / data_note)"
+    )

@@ -22,7 +22,7 @@ import pikepdf
 import pytest
 import yaml
 
-from trustexp.report.chapters import CHAPTERS
+from trustexp.report.contents import CHAPTERS
 from trustexp.report.pdf import PDF_NAME, fix_outline
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -145,6 +145,44 @@ def test_every_page_links_the_pdf_and_the_first_page_says_so():
 
 
 # --------------------------------------------------------------------------- pages
+
+
+def test_every_page_of_the_synthetic_book_says_so_in_its_banner():
+    if not PAGES:
+        _unavailable(f"no built book at {HTML}: run `make book` first")
+    for page in PAGES:
+        name = page.relative_to(HTML).as_posix()
+        text = page.read_text(encoding="utf-8")
+        found = re.search(r'<aside class="bd-header-announcement"[^>]*>(.*?)</aside>', text, re.S)
+        assert found, f"{name}: no data banner"
+        words = "Synthetische gegevens." if name in DUTCH else "Synthetic data."
+        assert words in found.group(1), f"{name}: banner {found.group(1)[:120]!r}"
+        link = re.search(r'href="([^"]+)"', found.group(1)).group(1)
+        if name == "generated/calibration.html":
+            assert link == "#", f"{name}: {link}"  # the calibration page links to itself
+            continue
+        target = (page.parent / link.split("#")[0]).resolve()
+        assert target == (HTML / "generated" / "calibration.html").resolve(), f"{name}: {link}"
+
+
+def test_banner_follows_the_data_source_and_a_raw_build_has_no_synthetic_wording(tmp_path):
+    from trustexp.config import load_params
+    from trustexp.report.pages import write_banner
+
+    class App:
+        srcdir = tmp_path
+
+    synthetic = load_params(ROOT / "params" / "oss.yml")
+    raw = synthetic.model_copy(update={"data": synthetic.data.model_copy(update={"source": "raw"})})
+    assert tr.banner(App, "en", str) == "", "no banner file: no banner"
+    for params, words, absent in ((synthetic, "Synthetic", "Real"), (raw, "Real", "ynthe")):
+        write_banner(tmp_path / "generated", params)
+        for lang in ("en", "nl", "fr"):
+            text = tr.banner(App, lang, lambda page: f"../{page}.html")
+            assert text and absent not in text, (params.data.source, lang, text)
+            assert "{" not in text, text
+        assert words in tr.banner(App, "en", str)
+    assert "Echte gegevens" in tr.banner(App, "nl", str)
 
 
 @pytest.mark.parametrize("spec", CHAPTERS, ids=[c.key for c in CHAPTERS])

@@ -3,6 +3,9 @@
 - The page language: ``<html lang>`` from the page's metadata (front matter ``language: nl`` or
   the notebook's top-level metadata ``"language": "nl"``), else from ``trustexp_page_languages``
   in _config.yml (page name to language), else the book's ``language``.
+- Where the numbers come from: a banner at the top of every page (the theme's announcement bar),
+  in the page's language, from ``generated/banner.json`` that ``trustexp build`` writes for the
+  parameter set's data source (synthetic cohort or the real files).
 - Citation metadata: ``citation_*`` meta tags (title, book title, authors, date, language, PDF)
   read from the project's ``CITATION.cff``, so the book and the repository cite the same way.
 - Download buttons: the executed notebook of a chapter (.ipynb, Jupyter Book's own button) and
@@ -20,6 +23,7 @@
 from __future__ import annotations
 
 import html
+import json
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -147,10 +151,27 @@ def _download_buttons(context: dict) -> None:
             group["buttons"] = [*buttons, pdf]
 
 
+def _banners(srcdir: str) -> dict[str, str]:
+    """The banner texts ``trustexp build`` wrote (``generated/banner.json``); none without it."""
+    path = Path(srcdir) / "generated" / "banner.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+
+def banner(app: Sphinx, language: str, pathto) -> str:
+    """The page's banner: where the numbers come from, in the page's language (or English)."""
+    texts = _banners(str(app.srcdir))
+    text = texts.get(language) or texts.get("en") or ""
+    return text.replace("{calibration}", pathto("generated/calibration"))
+
+
 def on_page(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
-    """Language, citation tags, buttons and accessibility repairs of one page."""
+    """Language, the data banner, citation tags, buttons and accessibility repairs of one page."""
     language = page_language(app, pagename)
     context["language"] = language
+    note = banner(app, language, context["pathto"])
+    if note:
+        # the theme's announcement bar (pydata-sphinx-theme: a local, non-URL text is shown as is)
+        context["theme_announcement"] = note
     cff_path = citation_file(Path(app.srcdir), app.config.trustexp_citation_file)
     if cff_path is not None:
         cff = yaml.safe_load(cff_path.read_text(encoding="utf-8"))

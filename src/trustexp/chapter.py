@@ -9,6 +9,7 @@ shows (tables, texts, rows) is built by ``trustexp.chapters.<key>``.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from html import escape
@@ -19,10 +20,11 @@ from IPython.display import HTML, Markdown, display
 from myst_nb import glue
 
 from trustexp import disclosure, verdicts
-from trustexp.charts import ChartDisplay, enable_theme
+from trustexp.charts import ChartDisplay, enable_theme, set_data_note
 from trustexp.config import Params, load_params
 from trustexp.data.cohort import read_cohort
 from trustexp.errors import InvalidData
+from trustexp.params_reads import tracked_from_env
 from trustexp.report.calibration import SEED_SEARCH
 from trustexp.results import write_results
 
@@ -71,8 +73,11 @@ class Chapter:
         """This parameter set's results-store folder."""
         return self.params.results_dir(self.root)
 
-    def show(self, chart, alt_text: str = "") -> None:
-        """Display a chart: interactive in the book, a static PNG in the notebook file."""
+    def show(self, chart, alt_text: str) -> None:
+        """Display a chart: interactive in the book, a static PNG in the notebook file.
+
+        ``alt_text``: a sentence saying what the chart shows (its name for screen readers).
+        """
         self._charts.show(chart, alt_text)
 
     def glue(self, name: str, text: str) -> None:
@@ -116,6 +121,7 @@ class Chapter:
         html = shown.to_html(
             index=False, border=0, classes="trustexp-table", escape=True, na_rep=""
         )
+        html = mark_text_columns(html, text_columns(shown))
         html = html.replace(">\n", f">\n<caption>{escape(caption)}</caption>\n", 1)
         foot = disclosure.note(n_sup, self.threshold)
         if foot:
@@ -138,6 +144,50 @@ class Chapter:
         return write_results(rows, self.key, self.results_dir)
 
 
+TEXT_CELL_CHARS = 24
+"""A column (not the first) whose longest value has more characters than this holds prose."""
+
+
+def text_columns(frame: pd.DataFrame) -> list[int]:
+    """Positions of the columns after the first that hold prose (long text), which may wrap.
+
+    Numbers and short labels stay on one line (``white-space: nowrap`` in the book's CSS); prose
+    cells get the class ``trustexp-text`` so that they wrap and a table of sentences fits the
+    column instead of running to thousands of pixels.
+    """
+    out = []
+    for i in range(frame.shape[1]):
+        values = frame.iloc[:, i]
+        if i == 0 or pd.api.types.is_numeric_dtype(values):
+            continue
+        lengths = values.dropna().astype(str).str.len()
+        if len(lengths) and int(lengths.max()) > TEXT_CELL_CHARS:
+            out.append(i)
+    return out
+
+
+def mark_text_columns(html: str, positions: list[int]) -> str:
+    """Add ``class="trustexp-text"`` to the header and body cells at ``positions`` of a
+    ``DataFrame.to_html`` table (pandas offers no per-column cell class, hence by hand)."""
+    if not positions:
+        return html
+    wanted = set(positions)
+
+    def row(m: re.Match) -> str:
+        index = -1
+
+        def cell(c: re.Match) -> str:
+            nonlocal index
+            index += 1
+            if index not in wanted:
+                return c.group(0)
+            return f'<{c.group(1)} class="trustexp-text"{c.group(2)}>'
+
+        return re.sub(r"<(td|th)((?:\s[^>]*)?)>", cell, m.group(0))
+
+    return re.sub(r"<tr[^>]*>.*?</tr>", row, html, flags=re.S)
+
+
 DUTCH_CHAPTERS = ("samenvatting", "conclusies")
 """Chapters written in Dutch: their source texts and seed note are glued in Dutch."""
 
@@ -146,9 +196,13 @@ def open(key: str, params_file: str | Path, root: str | Path = ".") -> Chapter: 
     """Open a chapter: validate the parameter set, enable the chart theme, give access to data."""
     enable_theme()
     pd.set_option("display.precision", 3)
-    ch = Chapter(key=key, params=load_params(Path(root) / params_file), root=Path(root))
+    # the pipeline records which parameters the chapter reads (trustexp.params_reads)
+    params = tracked_from_env(load_params(Path(root) / params_file))
+    ch = Chapter(key=key, params=params, root=Path(root))
     lang = "nl" if key in DUTCH_CHAPTERS else "en"
-    ch.glue_all(source_texts(ch.synthetic, lang))
+    texts = source_texts(ch.synthetic, lang)
+    ch.glue_all(texts)
+    set_data_note(texts["chart_note"])
     ch.glue("seed_note", seed_note(ch.params, lang))
     return ch
 
@@ -185,7 +239,8 @@ def source_texts(synthetic: bool, lang: str = "en") -> dict[str, str]:
 
     ``these_data`` (``these synthetic data`` / ``these data``; Dutch ``deze synthetische
     gegevens`` / ``deze gegevens``), ``These_data`` (capitalised) and ``data_note`` (`` (synthetic
-    data)`` / empty), so that a build on real files carries no synthetic wording.
+    data)`` / empty), and ``chart_note`` (``Synthetic data`` / empty, the end of every chart's
+    subtitle), so that a build on real files carries no synthetic wording.
     """
     if lang == "nl":
         these = "deze synthetische gegevens" if synthetic else "deze gegevens"
@@ -193,4 +248,10 @@ def source_texts(synthetic: bool, lang: str = "en") -> dict[str, str]:
     else:
         these = "these synthetic data" if synthetic else "these data"
         note = " (synthetic data)" if synthetic else ""
-    return {"these_data": these, "These_data": these[:1].upper() + these[1:], "data_note": note}
+    chart_note = note.strip(" ()").capitalize()
+    return {
+        "these_data": these,
+        "These_data": these[:1].upper() + these[1:],
+        "data_note": note,
+        "chart_note": chart_note,
+    }

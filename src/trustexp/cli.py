@@ -12,8 +12,7 @@ import time
 from pathlib import Path
 
 from trustexp.errors import TrustexpError
-
-DEFAULT_PARAMS = "params/oss.yml"
+from trustexp.layout import DEFAULT_PARAMS, generated_paths
 
 
 def _cmd_data(args: argparse.Namespace) -> int:
@@ -57,8 +56,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from trustexp.config import load_params
     from trustexp.report.pipeline import run_chapters
 
-    report = run_chapters(args.params, root=Path("."), jobs=args.jobs, force=args.force)
-    print(f"results store: {load_params(args.params).results_dir('.')}/")
+    report = run_chapters(
+        args.params, root=Path("."), jobs=args.jobs, force=args.force, executor=args.executor
+    )
+    print(f"results store: {load_params(args.params).layout('.').results_dir}/")
     report.raise_for_failure()
     return 0
 
@@ -78,9 +79,7 @@ def _cmd_all(args: argparse.Namespace) -> int:
 
 
 def _cmd_clean(args: argparse.Namespace) -> int:
-    targets = [Path("book/_build"), Path(".trustexp-cache"), Path("results"), Path("data/cohort"),
-               Path("book/generated")]  # fmt: skip
-    for t in targets:
+    for t in generated_paths(Path(".")):
         if t.exists():
             shutil.rmtree(t)
             print(f"removed {t}")
@@ -92,6 +91,28 @@ def _cmd_toc(args: argparse.Namespace) -> int:
 
     Path("_toc.yml").write_text(render_toc(), encoding="utf-8")
     print("wrote _toc.yml")
+    return 0
+
+
+def _cmd_seeds(args: argparse.Namespace) -> int:
+    from trustexp.config import load_params
+    from trustexp.report.calibration import SEED_SEARCH
+    from trustexp.seeds import search_summary, seed_search
+
+    params = load_params(args.params)
+    first = SEED_SEARCH["first"] if args.first is None else args.first
+    last = SEED_SEARCH["last"] if args.last is None else args.last
+    found = seed_search(params, first, last)
+    summary = search_summary(found, params.seed)
+    gaps = [c for c in found.columns if c.startswith("gap_")]
+    print(found[found["lands"]][["seed", *gaps]].round(1).to_string(index=False))
+    where = "lands" if summary["chosen_lands"] else "does not land"
+    if not summary["chosen_in_range"]:
+        where = "is outside the range searched"
+    print(
+        f"{summary['n_landed']} of {summary['n_seeds']} seeds ({first} to {last}) land in the "
+        f"published band; the parameter set's seed {params.seed} {where}."
+    )
     return 0
 
 
@@ -113,7 +134,9 @@ def parser() -> argparse.ArgumentParser:
 
     def with_params(sp: argparse.ArgumentParser) -> argparse.ArgumentParser:
         sp.add_argument(
-            "--params", default=DEFAULT_PARAMS, help=f"parameter set (default {DEFAULT_PARAMS})"
+            "--params",
+            default=str(DEFAULT_PARAMS),
+            help=f"parameter set (default {DEFAULT_PARAMS})",
         )
         return sp
 
@@ -146,8 +169,20 @@ def parser() -> argparse.ArgumentParser:
         sp.add_argument(
             "--force", action="store_true", help="ignore the cache and re-execute everything"
         )
+        sp.add_argument(
+            "--executor",
+            choices=("warm", "cold"),
+            default=None,
+            help="warm: fork chapters from one preloaded interpreter (default on Linux); "
+            "cold: a fresh interpreter and kernel per chapter",
+        )
     sp = with_params(sub.add_parser("build", help="build the HTML book from the executed chapters"))
     sp.add_argument("--force", action="store_true", help="rebuild even if nothing changed")
+    sp = with_params(sub.add_parser(
+        "seeds", help="redo the search for the default seed: which seeds land in the published band"
+    ))  # fmt: skip
+    sp.add_argument("--first", type=int, default=None, help="first seed (default: the search's)")
+    sp.add_argument("--last", type=int, default=None, help="last seed (default: the search's)")
     sub.add_parser("clean", help="remove generated data, results, caches and the built book")
     sub.add_parser("toc", help="regenerate _toc.yml from the chapter list")
     sp = sub.add_parser(
@@ -159,7 +194,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 COMMANDS = {"data": _cmd_data, "validate": _cmd_validate, "run": _cmd_run, "build": _cmd_build,
-            "all": _cmd_all, "clean": _cmd_clean, "toc": _cmd_toc, "preview": _cmd_preview}  # fmt: skip
+            "all": _cmd_all, "seeds": _cmd_seeds, "clean": _cmd_clean, "toc": _cmd_toc, "preview": _cmd_preview}  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:

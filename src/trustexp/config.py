@@ -8,7 +8,6 @@ with an error that names the key, so a typo never silently falls back to a defau
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 from pathlib import Path
 from typing import Literal
@@ -18,10 +17,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from trustexp.data.truth import OUTCOME_KEYS, Truth
 from trustexp.errors import InvalidParameters
+from trustexp.files import sha256_bytes
+from trustexp.layout import DEFAULT_PARAMS, Layout
 
-DEFAULT_PARAMS = Path("params/oss.yml")
 TRUTHS_DIR = Path("params/truths")
 """Named truths for the simulation and other-truth tests, one YAML file each (``<name>.yml``)."""
+
+__all__ = ["DEFAULT_PARAMS", "TRUTHS_DIR", "Params", "load_params", "params_from_dict"]
 
 
 class _Strict(BaseModel):
@@ -233,15 +235,19 @@ class Params(_Strict):
     def digest(self) -> str:
         """A stable hash of every value (used in chapter cache keys and provenance)."""
         blob = json.dumps(self.model_dump(mode="json"), sort_keys=True).encode()
-        return hashlib.sha256(blob).hexdigest()
+        return sha256_bytes(blob)
+
+    def layout(self, root: Path | str = ".") -> Layout:
+        """Every folder of this parameter set under the project ``root`` (``trustexp.layout``)."""
+        return Layout(Path(root), self.name)
 
     def cohort_dir(self, root: Path | str = ".") -> Path:
         """Folder of the canonical (validated) cohort tables of this parameter set."""
-        return Path(root) / "data" / "cohort" / self.name
+        return self.layout(root).cohort_dir
 
     def results_dir(self, root: Path | str = ".") -> Path:
         """Folder of this parameter set's results store (one Parquet file per chapter)."""
-        return Path(root) / "results" / self.name
+        return self.layout(root).results_dir
 
 
 def _describe(err: ValidationError, source: str) -> str:

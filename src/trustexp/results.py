@@ -8,8 +8,6 @@ never refit. Columns: ``chapter, outcome, contrast, estimate, ci_low, ci_high, p
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Literal
 
@@ -18,6 +16,7 @@ import pandera.pandas as pa
 
 from trustexp import vocab
 from trustexp.errors import InvalidData
+from trustexp.files import write_atomic
 
 COLUMNS = ["chapter", *vocab.ROW_COLUMNS, "verdict"]
 """The store's columns: ``chapter``, the row columns of ``vocab.ROW_COLUMNS`` and ``verdict`` (the
@@ -70,15 +69,7 @@ def write_results(frame: pd.DataFrame, chapter: str, results_dir: Path | str) ->
     """Validate and write a chapter's estimates atomically; returns the file written."""
     frame = validate_results(frame.assign(chapter=chapter))
     out = Path(results_dir) / f"{chapter}.parquet"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{chapter}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        frame.to_parquet(tmp, index=False)
-        os.replace(tmp, out)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    write_atomic(frame.to_parquet(index=False), out)
     return out
 
 

@@ -55,7 +55,7 @@ def seed_search(params: Params, first: int, last: int) -> pd.DataFrame:
 
 
 def search_summary(found: pd.DataFrame, chosen: int) -> dict[str, int | bool]:
-    """``n_seeds``, ``n_landed``, whether ``chosen`` is in the range and landed, and its rank."""
+    """``n_seeds``, ``n_landed``, and whether ``chosen`` is in the range and whether it landed."""
     landed = found[found["lands"]]
     return {
         "n_seeds": len(found),

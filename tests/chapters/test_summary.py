@@ -95,12 +95,21 @@ def test_headline_texts_say_synthetic_only_on_synthetic_data(lang) -> None:
     synthetic = summary.headline_texts(all_answers, facts, 2017, True, lang)
     real = summary.headline_texts(all_answers, facts, 2017, False, lang)
     assert set(synthetic) == set(real) == {"head_tested", "head_lottery", "head_sure",
-                                           "head_participation", "head_source"}  # fmt: skip
+                                           "head_participation", "head_source", "head_machine"}  # fmt: skip
     assert "synthet" in synthetic["head_source"]
     assert not any("synthet" in t.lower() for t in real.values())
     assert "2017" in real["head_tested"] and "300" in real["head_tested"]
     sure = {"en": "16.5 percentage points", "nl": "16,5 procentpunt"}[lang]
     assert sure in real["head_sure"]
+
+
+@pytest.mark.parametrize("lang", ["en", "nl"])
+def test_head_sure_reads_without_a_minimum_detectable_effect(lang) -> None:
+    store = answers_store()
+    store = store[~store["method"].astype(str).str.startswith("MDE")]
+    texts = summary.headline_texts(answers(store, PLAN), _facts(store, lang), 2017, False, lang)
+    assert "n/a" not in texts["head_sure"]
+    assert {"en": "robustness chapter", "nl": "Robuustheid"}[lang] in texts["head_sure"]
 
 
 def test_headline_lottery_sentence_follows_the_answers() -> None:
@@ -149,7 +158,16 @@ def _outflow_answers(er: str, ins: str, part: str) -> dict[str, Answer]:
             False,
         ),
         (("imprecise", "imprecise", "imprecise"), "Neither the lottery nor the comparison", False),
-        (("equivalent", "equivalent", "loss"), "Neither the lottery nor the comparison", False),
+        (
+            ("equivalent", "equivalent", "loss"),
+            "Participants left benefit for work less often",
+            False,
+        ),
+        (
+            ("equivalent", "equivalent", "equivalent"),
+            "Neither the lottery nor the comparison",
+            False,
+        ),
     ],
 )
 def test_meaning_text_picks_the_hawthorne_reading_only_when_it_fits(
@@ -159,6 +177,15 @@ def test_meaning_text_picks_the_hawthorne_reading_only_when_it_fits(
     text = summary.meaning_text(_outflow_answers(*codes))
     assert text.startswith(start)
     assert ("the pattern the evaluators read as a Hawthorne effect" in text) == hawthorne
+
+
+def test_meaning_text_says_what_equivalence_rules_out() -> None:
+    both = summary.meaning_text(_outflow_answers("equivalent", "equivalent", "equivalent"))
+    assert "no difference larger than 5.0 percentage points" in both
+    assert "Both ways of working stayed within the declared margin" in both
+    assert "too small" not in both
+    open_arms = summary.meaning_text(_outflow_answers("imprecise", "equivalent", "imprecise"), "nl")
+    assert "te klein" in open_arms and "geen verschil groter" not in open_arms
 
 
 def test_meaning_text_names_the_clear_arms_and_their_direction() -> None:

@@ -27,7 +27,8 @@ def _table_html(frame: pd.DataFrame) -> dict[str, str]:
 def _chart_html(frame: pd.DataFrame, y: str = "n") -> dict[str, str]:
     import altair as alt
 
-    return {"text/html": to_html(alt.Chart(frame).mark_bar().encode(x="group", y=y), 1)}
+    chart = alt.Chart(frame).mark_bar().encode(x="group", y=y)
+    return {"text/html": to_html(chart, "Bar chart of the counts per group in the test frame", 1)}
 
 
 # --------------------------------------------------------------------------- person ids

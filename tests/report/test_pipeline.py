@@ -15,7 +15,7 @@ import pytest
 
 from trustexp.errors import ChapterFailed, TrustexpError
 from trustexp.report import notebooks as nbtools
-from trustexp.report.chapters import ChapterSpec
+from trustexp.report.contents import ChapterSpec
 from trustexp.report.pipeline import (
     ParamSet,
     RunReport,
@@ -383,3 +383,159 @@ def test_rerun_replaces_the_results_file_and_a_failure_restores_it(project: Proj
     write_notebook(project.notebooks / "a.ipynb", *counting("a", "raise RuntimeError('boom')"))
     assert not project.run([spec], force=True).ok
     assert results.read_bytes() == b"last good rows"
+
+
+# --------------------------------------------------------------------------- environment (issue 15)
+
+
+def _fake_distribution(site: Path, version: str) -> None:
+    """An installed distribution as importlib.metadata sees it: a ``.dist-info`` folder."""
+    for old in site.glob("trustexp_fake_pin-*.dist-info"):
+        for f in old.iterdir():
+            f.unlink()
+        old.rmdir()
+    info = site / f"trustexp_fake_pin-{version}.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text(
+        f"Metadata-Version: 2.1\nName: trustexp-fake-pin\nVersion: {version}\n"
+    )
+
+
+def test_a_changed_installed_version_reruns_and_an_unchanged_one_does_not(
+    project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = tmp_path / "site"
+    _fake_distribution(site, "1.0")
+    monkeypatch.syspath_prepend(str(site))
+    write_notebook(project.notebooks / "a.ipynb", *counting("a"))
+    chapters = [ChapterSpec("a", "a.ipynb", "A")]
+
+    assert statuses(project.run(chapters)) == {"a": "ok"}
+    assert statuses(project.run(chapters)) == {"a": "cached"}  # same environment
+    _fake_distribution(site, "1.1")  # as after `pip install trustexp-fake-pin==1.1`
+    assert statuses(project.run(chapters)) == {"a": "ok"}
+    assert statuses(project.run(chapters)) == {"a": "cached"}
+    assert project.runs() == ["a", "a"]
+
+
+def test_environment_lists_installed_distributions_with_versions() -> None:
+    from importlib import metadata
+
+    from trustexp.report.pipeline import installed_packages
+
+    listed = installed_packages()
+    assert listed == sorted(listed)
+    assert f"pandas=={metadata.version('pandas')}" in listed
+    assert not any(p.startswith("pip==") for p in listed)
+
+
+# --------------------------------------------------------------------------- parameter reads
+
+
+def test_a_changed_parameter_reruns_only_the_chapters_that_read_it(project: Project) -> None:
+    params = project.root / "params" / "t.yml"
+    params.parent.mkdir()
+
+    def write_params(alpha: float, permutations: int) -> ParamSet:
+        params.write_text(
+            "name: t\nmunicipality: Test\nseed: 1\n"
+            f"analysis: {{alpha: {alpha}, n_permutations: {permutations}}}\n"
+        )
+        return ParamSet.load(PARAMS_FILE, project.root)
+
+    opening = "from trustexp import chapter\nch = chapter.open('{}', params_file)"
+    write_notebook(
+        project.notebooks / "a.ipynb",
+        *counting("a", opening.format("a"), "print(ch.params.analysis.alpha)"),
+    )
+    write_notebook(
+        project.notebooks / "b.ipynb",
+        *counting("b", opening.format("b"), "print(ch.params.analysis.n_permutations)"),
+    )
+    write_notebook(project.notebooks / "c.ipynb", *counting("c"))  # opens no Chapter
+    chapters = [ChapterSpec(k, f"{k}.ipynb", k.upper()) for k in "abc"]
+
+    first = project.run(chapters, param_set=write_params(0.05, 1000))
+    assert statuses(first) == {"a": "ok", "b": "ok", "c": "ok"}
+    record = json.loads((project.cache_dir / "a.json").read_text())
+    assert record["params_read"] == ["analysis.alpha", "analysis.disclosure_threshold"] or (
+        "analysis.alpha" in record["params_read"]
+        and "analysis.n_permutations" not in record["params_read"]
+    )
+    assert json.loads((project.cache_dir / "c.json").read_text())["params_read"] is None
+
+    # the record's key is the one the next run computes: nothing re-runs
+    same = project.run(chapters, param_set=write_params(0.05, 1000))
+    assert statuses(same) == {"a": "cached", "b": "cached", "c": "cached"}
+
+    more = project.run(chapters, param_set=write_params(0.05, 2000))
+    assert statuses(more) == {"a": "cached", "b": "ok", "c": "ok"}  # c: reads unknown
+    other = project.run(chapters, param_set=write_params(0.10, 2000))
+    assert statuses(other) == {"a": "ok", "b": "cached", "c": "ok"}
+    assert sorted(project.runs()) == ["a", "a", "b", "b", "c", "c", "c"]
+    keys = chapter_keys(
+        chapters,
+        notebooks_dir=project.notebooks,
+        params_file=PARAMS_FILE,
+        param_set=ParamSet.load(PARAMS_FILE, project.root),
+        code_dir=project.code,
+    )
+    assert {k: v["key"] for k, v in keys.items()} == {k: c.key for k, c in other.chapters.items()}
+
+
+# --------------------------------------------------------------------------- warm and cold workers
+
+
+def test_warm_and_cold_workers_write_identical_notebooks(project: Project) -> None:
+    write_notebook(
+        project.notebooks / "a.ipynb",
+        "import sys, warnings\nprint(sys.argv[0].endswith('ipykernel_launcher.py'))",
+        "import pandas as pd\npd.DataFrame({'x': [1.5, 2.25]})",
+        "print(sorted({'b', 'a', 'c'}), hash('trustexp'))",
+        "import os\nprint(os.environ['PYTHONHASHSEED'], os.getcwd() == str(__import__('pathlib').Path('.').resolve()))",
+    )
+    chapters = [ChapterSpec("a", "a.ipynb", "A")]
+    assert project.run(chapters, executor="cold").ok
+    cold = (project.out_dir / "a.ipynb").read_bytes()
+    assert project.run(chapters, executor="warm", force=True).ok
+    warm = (project.out_dir / "a.ipynb").read_bytes()
+    assert warm == cold
+    assert "True\\n" in warm.decode()
+
+
+@pytest.mark.parametrize("executor", ["warm", "cold"])
+def test_a_chapter_that_kills_its_kernel_or_worker_is_isolated(
+    project: Project, executor: str
+) -> None:
+    write_notebook(project.notebooks / "ok.ipynb", *counting("ok", "import time; time.sleep(1)"))
+    write_notebook(project.notebooks / "dies.ipynb", "x = 1", "import os\nos._exit(3)")
+    write_notebook(project.notebooks / "exits.ipynb", "import sys\nsys.exit(4)")
+    chapters = [
+        ChapterSpec("dies", "dies.ipynb", "D"),
+        ChapterSpec("exits", "exits.ipynb", "E"),
+        ChapterSpec("ok", "ok.ipynb", "O"),
+    ]
+    report = project.run(chapters, executor=executor)
+    assert statuses(report) == {"dies": "failed", "exits": "failed", "ok": "ok"}
+    dies = report.chapters["dies"]
+    assert dies.cell == 3 and dies.cell_source == "import os", dies
+    assert "DeadKernelError" in dies.error
+    exits = report.chapters["exits"]
+    assert exits.cell == 2 and exits.error == "SystemExit: 4"
+    assert project.runs() == ["ok"]
+
+
+def test_the_preloaded_interpreter_starts_no_python_threads() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import threading\n"
+        "from trustexp.report.pipeline.warm import preload\n"
+        "failed = preload()\n"
+        "print(threading.active_count(), ','.join(failed) or '-')"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert out == ["1", "-"], out

@@ -143,13 +143,15 @@ def headline_texts(
     """The answer first: what was tested, what the lottery shows and how sure, taking part, the data.
 
     Glue texts ``head_tested``, ``head_lottery``, ``head_sure``, ``head_participation`` and
-    ``head_source`` - the landing page and the first lines of both summaries.
+    ``head_source`` - the landing page and the first lines of both summaries; ``head_machine``
+    - the landing page's sentence on the stand-in cohort.
     """
     er, ins = all_answers["outflow_full_eigen_regie"], all_answers["outflow_full_intensief"]
     part = all_answers["outflow_full_participants"]
     n = facts["n_participants"]
     per_arm = facts.get("n_per_arm", "n/a")
     mde = er.mde_text(lang)
+    has_mde = mde != "n/a"
     if lang == "nl":
         out = {
             "head_tested": (f"Oss onderzocht of mensen in de bijstand vaker aan het werk komen met eigen "
@@ -157,13 +159,21 @@ def headline_texts(
                             f"werden in {year} door loting over de drie manieren van werken verdeeld."),
             "head_lottery": f"Wat de loting laat zien: {after_colon(er.sentence('nl'))} {ins.sentence('nl')}",
             "head_sure": (f"Hoe zeker: met ongeveer {per_arm} mensen per groep kon het onderzoek alleen "
-                          f"verschillen van ongeveer {mde} betrouwbaar opsporen."),
+                          f"verschillen van ongeveer {mde} betrouwbaar opsporen." if has_mde else
+                          f"Hoe zeker: met ongeveer {per_arm} mensen per groep; hoe klein een verschil het "
+                          "onderzoek kon opsporen staat in het hoofdstuk Robuustheid, dat niet in deze "
+                          "uitgave zit."),
             "head_participation": f"Zonder loting, en dus minder zeker: {after_colon(part.sentence('nl'))}",
             "head_source": ("De getallen komen uit nagemaakte (synthetische) gegevens die op de "
                             "gepubliceerde cijfers van Oss lijken; ze laten zien wat de analyse doet, "
                             "niet wat er in Oss gebeurde." if synthetic else
                             "De getallen komen uit de echte bestanden van de gemeente en het CBS over "
                             "de deelnemers en de niet-deelnemers."),
+            "head_machine": ("Die nagemaakte deelnemers zijn getrokken uit een model waarvan de ware "
+                             "effecten in de parameterset staan, zodat de analyse zonder vertrouwelijke "
+                             "gegevens kan worden getoond en gecontroleerd." if synthetic else
+                             "Zonder toegang tot die bestanden draait dezelfde code op een nagemaakt "
+                             "cohort; dit boek gebruikt dat niet."),
         }  # fmt: skip
         return out
     return {
@@ -172,13 +182,21 @@ def headline_texts(
                         f"under regular service: {n} volunteers were assigned to the three by lottery in {year}."),
         "head_lottery": f"What the lottery shows: {after_colon(er.sentence('en'))} {ins.sentence('en')}",
         "head_sure": (f"How sure: with about {per_arm} people per group the experiment could only detect "
-                      f"differences of about {mde} reliably."),
+                      f"differences of about {mde} reliably." if has_mde else
+                      f"How sure: with about {per_arm} people per group; how small a difference the "
+                      "experiment could detect is worked out in the robustness chapter, which is not in "
+                      "this edition."),
         "head_participation": f"Without a lottery, and so less certain: {after_colon(part.sentence('en'))}",
         "head_source": ("The numbers come from synthetic data - invented people drawn from a model "
                         "calibrated to the published Oss figures - so they show what the analysis does, "
                         "not what happened in Oss." if synthetic else
                         "The numbers come from the real files of the municipality and Statistics "
                         "Netherlands on the participants and the non-participants."),
+        "head_machine": ("Those invented people are drawn at random from a model whose true effects are "
+                         "set in the parameter set, so that the analysis can be shown and checked without "
+                         "confidential data." if synthetic else
+                         "Without access to those files the same code runs on a stand-in cohort drawn "
+                         "from a model; this book does not use it."),
     }  # fmt: skip
 
 
@@ -255,7 +273,7 @@ def meaning_text(all_answers: Mapping[str, Answer], lang: str = "en") -> str:
             f"The lottery shows that the way of working mattered for outflow to work: {names}. "
             "That is not the pattern of a Hawthorne effect alone, where every group gains alike."
         )
-    if part.verdict.code == "gain":
+    if part.verdict.clear and part.verdict.sign > 0:
         if lang == "nl":
             return ("Deelnemers stroomden vaker uit naar werk dan vergelijkbare niet-deelnemers, maar de "
                     "loting liet niet zien welke manier van werken, als er een was, het verschil maakte. "
@@ -270,11 +288,30 @@ def meaning_text(all_answers: Mapping[str, Answer], lang: str = "en") -> str:
                 "(more attention, the sense of being in an experiment), not with relaxing the rules. The "
                 "data cannot separate it from who volunteered: volunteers may differ in ways the registry "
                 "does not record, such as motivation.")  # fmt: skip
+    if part.verdict.clear and part.verdict.sign < 0:
+        if lang == "nl":
+            return ("Deelnemers stroomden minder vaak uit naar werk dan vergelijkbare niet-deelnemers, en de "
+                    "loting liet geen manier van werken zien die het verschil maakte. Zonder loting kan die "
+                    "vergelijking niet scheiden of het meedoen de oorzaak was of wie zich aanmeldde.")  # fmt: skip
+        return ("Participants left benefit for work less often than comparable non-participants, and the "
+                "lottery did not show a way of working that made the difference. Without a lottery that "
+                "comparison cannot separate taking part from who volunteered.")  # fmt: skip
+    open_arms = any(a.verdict.code == "imprecise" for a in arms)
     if lang == "nl":
-        return ("Noch de loting, noch de vergelijking met niet-deelnemers laat een duidelijk effect op de "
-                "uitstroom naar werk zien. Het onderzoek was te klein om effecten van een omvang die ertoe "
-                "doet uit te sluiten.")  # fmt: skip
-    return (
-        "Neither the lottery nor the comparison with non-participants shows a clear effect on outflow "
-        "to work. The experiment was too small to rule out effects of a size that would matter."
-    )
+        first = ("Noch de loting, noch de vergelijking met niet-deelnemers laat een duidelijk effect op de "
+                 "uitstroom naar werk zien.")  # fmt: skip
+        if part.verdict.code == "equivalent":
+            first += (f" Meedoen maakte geen verschil groter dan {part.margin_text('nl')} ten opzichte van "
+                      "vergelijkbare niet-deelnemers.")  # fmt: skip
+        return first + (" Het onderzoek was te klein om verschillen tussen de manieren van werken van een "
+                        "omvang die ertoe doet uit te sluiten." if open_arms else
+                        " Beide manieren van werken bleven binnen de vooraf gekozen marge van de gewone "
+                        "aanpak.")  # fmt: skip
+    first = ("Neither the lottery nor the comparison with non-participants shows a clear effect on outflow "
+             "to work.")  # fmt: skip
+    if part.verdict.code == "equivalent":
+        first += (f" Taking part made no difference larger than {part.margin_text('en')} against "
+                  "comparable non-participants.")  # fmt: skip
+    return first + (" The experiment was too small to rule out differences between the ways of working "
+                    "that would matter." if open_arms else
+                    " Both ways of working stayed within the declared margin of regular service.")  # fmt: skip

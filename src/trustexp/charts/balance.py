@@ -5,7 +5,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from trustexp.charts import GROUP_COLOURS
+from trustexp.charts import GROUP_COLOURS, REFERENCE_INK
 from trustexp.vocab import (
     CONTROL,
     NON_PARTICIPANTS,
@@ -35,15 +35,20 @@ def smd_chart(smds: pd.DataFrame, threshold: float = 0.1):
     colour = alt.Color(
         "comparison_label:N",
         title=None,
+        legend=alt.Legend(columns=1),
         scale=alt.Scale(domain=list(labels.values()),
                         range=[GROUP_COLOURS["eigen_regie"], GROUP_COLOURS["intensief"], GROUP_COLOURS["participants"]]),
     )  # fmt: skip
     band = (
         alt.Chart(pd.DataFrame({"lo": [-threshold], "hi": [threshold]}))
-        .mark_rect(color="#eeeeee")
+        .mark_rect(color="#eeeeee", aria=False)
         .encode(x="lo:Q", x2="hi:Q")
     )
-    zero = alt.Chart(pd.DataFrame({"x": [0]})).mark_rule(color="#777777").encode(x="x:Q")
+    zero = (
+        alt.Chart(pd.DataFrame({"x": [0]}))
+        .mark_rule(color=REFERENCE_INK, aria=False)
+        .encode(x="x:Q")
+    )
     points = alt.Chart(data).mark_point(filled=True, size=70).encode(
         x=alt.X("smd:Q", title="Standardised mean difference (SD units)"),
         y=alt.Y("label:N", sort=order, title=None, axis=alt.Axis(labelLimit=260)),
@@ -51,10 +56,6 @@ def smd_chart(smds: pd.DataFrame, threshold: float = 0.1):
         tooltip=[alt.Tooltip("label:N", title="characteristic"), alt.Tooltip("comparison_label:N", title="comparison"),
                  alt.Tooltip("smd:Q", title="SMD", format=".2f")],
     )  # fmt: skip
-    return (
-        (band + zero + points)
-        .properties(
-            width=420, height=alt.Step(18), title="Balance at the start: differences in SD units"
-        )
-        .configure_legend(orient="bottom", direction="vertical", labelLimit=320)
+    return (band + zero + points).properties(
+        height=alt.Step(30), title="Balance at the start: differences in SD units"
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from trustexp.charts import group_scale
+from trustexp.charts import BAND_GREY, INK, REFERENCE_INK, group_scale, panel_title
 from trustexp.vocab import ARMS, WAVES, group_label, item_label, wave_label
 
 PANEL_ORDER = ("ladder", "wellbeing", "progress")
@@ -52,13 +52,15 @@ def gap_by_arm_chart(by_arm_wave: pd.DataFrame, threshold: int = 1):
         dots = base.mark_point(filled=True, size=70).encode(y="estimate:Q", tooltip=tooltip)
         zero = (
             alt.Chart(pd.DataFrame({"y": [0]}))
-            .mark_rule(color="#444", strokeDash=[4, 3])
+            .mark_rule(color=REFERENCE_INK, strokeDash=[4, 3], aria=False)
             .encode(y="y:Q")
         )
         panels.append(
-            (zero + bars + dots).properties(width=320, height=260, title=item_label(item))
+            (zero + bars + dots).properties(
+                width=480, height=170, title=panel_title(item_label(item))
+            )
         )
-    return alt.hconcat(*panels).properties(
+    return alt.vconcat(*panels).properties(
         title=alt.Title(
             "How much more positive the consultant is than the participant",
             subtitle="Mean difference of paired ratings (same person, same wave) with 95% CI; 0 = agreement",
@@ -87,18 +89,23 @@ def bland_altman_chart(cells: pd.DataFrame, limits: pd.DataFrame, n_hidden: int,
             alt.Tooltip("high:Q", title="95% CI high", format=".2f"),
         ]
         band = (
-            alt.Chart(lines)
-            .mark_rect(opacity=0.18, color="#CC79A7")
-            .encode(y="low:Q", y2="high:Q", tooltip=tip)
+            alt.Chart(lines).mark_rect(color=BAND_GREY).encode(y="low:Q", y2="high:Q", tooltip=tip)
         )
         rule = (
             alt.Chart(lines)
-            .mark_rule(color="#CC79A7", strokeWidth=2)
-            .encode(y="y:Q", strokeDash=alt.StrokeDash("what:N", title="Line"), tooltip=tip)
-        )
+            .mark_rule(color=INK, strokeWidth=2)
+            .encode(
+                y="y:Q",
+                strokeDash=alt.StrokeDash(
+                    "what:N", title="Line (band: its 95% CI)", sort=list(lines["what"]),
+                    scale=alt.Scale(domain=list(lines["what"]), range=[[1, 0], [6, 3], [2, 2]]),
+                ),
+                tooltip=tip,
+            )
+        )  # fmt: skip
         pts = (
             alt.Chart(sub)
-            .mark_circle(color="#555555", opacity=0.6)
+            .mark_circle(color=INK, opacity=0.5)
             .encode(
                 x=alt.X(
                     "mean:Q", title="Mean of the two ratings (points)", scale=alt.Scale(zero=False)
@@ -112,12 +119,16 @@ def bland_altman_chart(cells: pd.DataFrame, limits: pd.DataFrame, n_hidden: int,
                 ],
             )
         )
-        panels.append((band + rule + pts).properties(width=280, height=280, title=item_label(item)))
+        panels.append(
+            (band + rule + pts).properties(
+                width=420, height=220, title=panel_title(item_label(item))
+            )
+        )
     note = (
         f"{n_hidden} pairs in cells of fewer than {threshold} pairs are not drawn (disclosure control); "
         "the lines use all pairs"
     )
-    return alt.hconcat(*panels).properties(
+    return alt.vconcat(*panels).properties(
         title=alt.Title("Agreement of consultant and participant (Bland-Altman)", subtitle=note)
     )
 

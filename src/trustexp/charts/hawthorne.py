@@ -1,11 +1,11 @@
-"""Charts of the Hawthorne chapter: decomposition, the control group over time, bounds, masking."""
+"""Charts of the Hawthorne chapter: decomposition, the control group over time, bounds."""
 
 from __future__ import annotations
 
 import altair as alt
 import pandas as pd
 
-from trustexp.charts import group_scale
+from trustexp.charts import GROUP_COLOURS, REFERENCE_INK, group_scale, panel_title
 from trustexp.vocab import (
     ARMS,
     WAVES,
@@ -18,7 +18,6 @@ from trustexp.vocab import (
 
 OUTCOMES = ("outflow_full", "wellbeing")
 """The two outcomes the chapter decomposes, in panel order."""
-H_COLOURS = ["#000000", "#CC79A7", "#D55E00", "#56B4E9", "#F0E442"]
 
 
 def decomposition_chart(decomp: pd.DataFrame):
@@ -53,26 +52,14 @@ def decomposition_chart(decomp: pd.DataFrame):
             x=alt.X("ci_low:Q", title=title), x2="ci_high:Q"
         )
         dots = base.mark_point(filled=True, size=70).encode(x="estimate:Q")
-        zero = alt.Chart().mark_rule(color="#444", strokeDash=[4, 3]).encode(x=alt.datum(0))
+        zero = alt.Chart().mark_rule(color=REFERENCE_INK, strokeDash=[4, 3]).encode(x=alt.datum(0))
         panels.append(
             alt.layer(zero, rules, dots, data=sub)
-            .properties(width=300)
-            .facet(
-                row=alt.Row(
-                    "component_label:N",
-                    title=None,
-                    header=alt.Header(
-                        labelAngle=0,
-                        labelAlign="left",
-                        labelAnchor="start",
-                        labelOrient="top",
-                        labelFontWeight="bold",
-                    ),
-                )
-            )  # fmt: skip
+            .properties(width=440, height=alt.Step(44))
+            .facet(row=alt.Row("component_label:N", title=None))
             .resolve_scale(y="independent")
         )
-    return alt.hconcat(*panels).properties(
+    return alt.vconcat(*panels, spacing=24).properties(
         title=alt.Title(
             "Taking part vs the arm itself",
             subtitle="Estimates of the outflow and wellbeing chapters with 95% CIs; 0 = no difference",
@@ -114,7 +101,7 @@ def receipt_chart(shares: pd.DataFrame, gap: pd.DataFrame, threshold: int, wave_
     )
     wave_rules = (
         alt.Chart(waves)
-        .mark_rule(color="#999", strokeDash=[2, 3])
+        .mark_rule(color=REFERENCE_INK, strokeDash=[2, 3])
         .encode(x="k:Q", tooltip=[alt.Tooltip("wave:N", title="questionnaire")])
     )
     band = (
@@ -131,7 +118,7 @@ def receipt_chart(shares: pd.DataFrame, gap: pd.DataFrame, threshold: int, wave_
         .encode(x=x, y="pct:Q", color=colour, tooltip=tip)
     )
     top = (band + wave_rules + line + pts).properties(
-        width=560, height=260, title="Share on benefit, by group"
+        width=520, height=240, title=panel_title("Share on benefit, by group")
     )
     g = gap.assign(group=group_label("regulier"))
     gtip = [
@@ -142,18 +129,24 @@ def receipt_chart(shares: pd.DataFrame, gap: pd.DataFrame, threshold: int, wave_
     ]
     gband = (
         alt.Chart(g)
-        .mark_area(opacity=0.2, color="#009E73")
+        .mark_area(opacity=0.2, color=GROUP_COLOURS["regulier"])
         .encode(
             x=x, y=alt.Y("ci_low:Q", title="Control minus non-participants (pp)"), y2="ci_high:Q"
         )
     )
     gline = (
-        alt.Chart(g).mark_line(color="#009E73", strokeWidth=2).encode(x=x, y="gap:Q", tooltip=gtip)
+        alt.Chart(g)
+        .mark_line(color=GROUP_COLOURS["regulier"], strokeWidth=2)
+        .encode(x=x, y="gap:Q", tooltip=gtip)
     )
-    zero = alt.Chart(pd.DataFrame({"y": [0]})).mark_rule(color="#444").encode(y="y:Q")
+    zero = (
+        alt.Chart(pd.DataFrame({"y": [0]}))
+        .mark_rule(color=REFERENCE_INK, aria=False)
+        .encode(y="y:Q")
+    )
     bottom = (gband + zero + wave_rules + gline).properties(
-        width=560, height=180,
-        title="Control arm minus non-participants: change in receipt since the month before the lottery",
+        width=520, height=180,
+        title=panel_title("Control arm minus non-participants: change in receipt since the month before the lottery"),
     )  # fmt: skip
     return alt.vconcat(top, bottom).properties(
         title=alt.Title(
@@ -194,57 +187,13 @@ def bounds_chart(bounds: pd.DataFrame):
         dot = base.mark_point(filled=True, size=80).encode(x="lower:Q")
         zero = (
             alt.Chart(pd.DataFrame({"x": [0]}))
-            .mark_rule(color="#444", strokeDash=[4, 3])
+            .mark_rule(color=REFERENCE_INK, strokeDash=[4, 3], aria=False)
             .encode(x="x:Q")
         )
-        panels.append((zero + outer + inner + dot).properties(width=300, height=140))
-    return alt.hconcat(*panels).properties(
+        panels.append((zero + outer + inner + dot).properties(width=480, height=alt.Step(30)))
+    return alt.vconcat(*panels).properties(
         title=alt.Title(
             "Each arm against a control that did not know it was in an experiment: bounds",
             subtitle="Bar: range allowed by the assumptions; line: with 95% uncertainty; point: lottery contrast with the control arm",
         )
     )
-
-
-def masking_chart(curve: pd.DataFrame, target: float = 0.8):
-    """Simulated power of the arm-vs-control contrast against the arm's effect, per participation effect."""
-
-    data = curve.assign(
-        h_label=curve["participation_pp"].map(lambda h: f"{h:.1f} pp"),
-        power_pct=100 * curve["power"],
-        low_pct=100 * curve["power_low"],
-        high_pct=100 * curve["power_high"],
-    )
-    labels = list(dict.fromkeys(data.sort_values("participation_pp")["h_label"]))
-    colour = alt.Color("h_label:N", title="Participation effect", sort=labels,
-                       scale=alt.Scale(domain=labels, range=H_COLOURS[: len(labels)]))  # fmt: skip
-    x = alt.X(
-        "effect_pp:Q", title="Arm's effect against an uncontaminated control (percentage points)"
-    )
-    tip = [
-        alt.Tooltip("h_label:N", title="participation effect"),
-        alt.Tooltip("effect_pp:Q", title="arm effect (pp)"),
-        alt.Tooltip("observed_pp:Q", title="visible vs control arm (pp)", format=".1f"),
-        alt.Tooltip("power_pct:Q", title="power (%)", format=".1f"),
-        alt.Tooltip("low_pct:Q", title="95% CI low (%)", format=".1f"),
-        alt.Tooltip("high_pct:Q", title="95% CI high (%)", format=".1f"),
-    ]
-    band = alt.Chart(data).mark_area(opacity=0.15).encode(
-        x=x, y=alt.Y("low_pct:Q", title="Power: chance the lottery contrast shows it (%)"), y2="high_pct:Q",
-        color=colour,
-    )  # fmt: skip
-    line = (
-        alt.Chart(data)
-        .mark_line(strokeWidth=2)
-        .encode(x=x, y="power_pct:Q", color=colour, tooltip=tip)
-    )
-    rule = (
-        alt.Chart(pd.DataFrame({"y": [100 * target]}))
-        .mark_rule(color="#444", strokeDash=[4, 3])
-        .encode(y="y:Q")
-    )
-    return (band + rule + line).properties(
-        width=560, height=300,
-        title=alt.Title("How a participation effect hides an arm's effect",
-                        subtitle="Simulated experiments of this build's size; band: 95% simulation uncertainty; dashed: 80% power"),
-    )  # fmt: skip

@@ -10,7 +10,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from trustexp.charts import GROUP_COLOURS
+from trustexp.charts import BAND_GREY, GROUP_COLOURS, INK, REFERENCE_INK
 from trustexp.disclosure import count_text
 from trustexp.fmt import ci, pct, pp, pval
 from trustexp.vocab import ALL_GROUPS, OUTFLOW_OUTCOMES, covariate_label, group_label, outcome_label
@@ -73,9 +73,9 @@ def shares_chart(shares: pd.DataFrame, threshold: int):
     dots = base.mark_point(filled=True, size=90).encode(x="pct:Q")
     return (
         alt.layer(bars, dots)
-        .properties(width=260, height=170)
+        .properties(width=480, height=alt.Step(22))
         .facet(
-            column=alt.Column(
+            row=alt.Row(
                 "outcome_label:N", title=None, sort=[outcome_label(o) for o in OUTFLOW_OUTCOMES]
             )
         )
@@ -124,7 +124,7 @@ def contrasts_chart(rows: pd.DataFrame, published: tuple[float, float] | None = 
     dots = base.mark_point(filled=True, size=70).encode(x="estimate:Q", shape=shape)
     zero = (
         alt.Chart(pd.DataFrame({"x": [0.0]}))
-        .mark_rule(color="#333", strokeDash=[3, 3])
+        .mark_rule(color=REFERENCE_INK, strokeDash=[3, 3], aria=False)
         .encode(x="x:Q")
     )
     layers = [zero, bars, dots]
@@ -135,14 +135,12 @@ def contrasts_chart(rows: pd.DataFrame, published: tuple[float, float] | None = 
         layers.insert(
             0,
             alt.Chart(band)
-            .mark_rect(color="#bbbbbb", opacity=0.35)
+            .mark_rect(color=BAND_GREY)
             .encode(x="lo:Q", x2="hi:Q", tooltip=[alt.Tooltip("what:N", title=""), "lo:Q", "hi:Q"]),
         )
     return (
         alt.layer(*layers)
-        .properties(
-            width=460, height=alt.Step(14), title="Differences in outflow to full-time work, 95% CI"
-        )
+        .properties(height=alt.Step(16), title="Differences in outflow to full-time work, 95% CI")
         .resolve_scale(color="independent")
     )
 
@@ -235,29 +233,25 @@ def balance_chart(balance: pd.DataFrame):
     b["smd_text"] = b["smd"].map(lambda v: f"{v:+.2f}")
     y = alt.Y("label:N", title=None, sort=list(balance["label"]), axis=alt.Axis(labelLimit=320))
     rules = pd.DataFrame({"x": [-0.1, 0.1]})
-    guide = alt.Chart(rules).mark_rule(color="#999", strokeDash=[4, 3]).encode(x="x:Q")
+    guide = (
+        alt.Chart(rules)
+        .mark_rule(color=REFERENCE_INK, strokeDash=[4, 3], aria=False)
+        .encode(x="x:Q")
+    )
+    when = ["before weighting", "after weighting"]
     pts = (
         alt.Chart(b)
-        .mark_point(filled=True, size=70)
+        .mark_point(size=70, strokeWidth=1.5, opacity=1)
         .encode(
             x=alt.X(
                 "smd:Q", title="Standardised mean difference (participants minus non-participants)"
             ),
             y=y,
             shape=alt.Shape(
-                "when:N",
-                title=None,
-                scale=alt.Scale(
-                    domain=["before weighting", "after weighting"], range=["circle", "square"]
-                ),
+                "when:N", title=None, scale=alt.Scale(domain=when, range=["circle", "square"])
             ),
-            color=alt.Color(
-                "when:N",
-                title=None,
-                scale=alt.Scale(
-                    domain=["before weighting", "after weighting"], range=["#7F7F7F", "#CC79A7"]
-                ),
-            ),
+            fill=alt.Fill("when:N", title=None, scale=alt.Scale(domain=when, range=["white", INK])),
+            stroke=alt.value(INK),
             tooltip=[
                 alt.Tooltip("label:N", title="covariate"),
                 alt.Tooltip("when:N"),
@@ -266,7 +260,8 @@ def balance_chart(balance: pd.DataFrame):
         )
     )
     return alt.layer(guide, pts).properties(
-        title="Covariate balance before and after reweighting (dashed: |SMD| = 0.1)"
+        height=alt.Step(30),
+        title="Covariate balance before and after reweighting (dashed: |SMD| = 0.1)",
     )
 
 
@@ -302,10 +297,14 @@ def event_study_chart(es: pd.DataFrame, reference_k: int = -1):
             ],
         )
     )
-    zero_y = alt.Chart(pd.DataFrame({"y": [0.0]})).mark_rule(color="#333").encode(y="y:Q")
+    zero_y = (
+        alt.Chart(pd.DataFrame({"y": [0.0]}))
+        .mark_rule(color=REFERENCE_INK, aria=False)
+        .encode(y="y:Q")
+    )
     zero_x = (
         alt.Chart(pd.DataFrame({"x": [0.0]}))
-        .mark_rule(color="#333", strokeDash=[4, 3])
+        .mark_rule(color=REFERENCE_INK, strokeDash=[4, 3], aria=False)
         .encode(x="x:Q")
     )
     return alt.layer(band, zero_y, zero_x, line).properties(

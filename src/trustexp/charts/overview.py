@@ -5,7 +5,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from trustexp.charts import group_scale
+from trustexp.charts import REFERENCE_INK, group_scale
 from trustexp.stats.overview import RANDOMISED, VS_NON, WITHIN
 from trustexp.vocab import ARMS, PARTICIPANTS
 
@@ -53,14 +53,12 @@ def forest_chart(data: pd.DataFrame):
             alt.Tooltip("n_text:N", title="n"),
         ],
     )  # fmt: skip
-    zero = alt.Chart().mark_rule(color="#555555", strokeDash=[4, 3]).encode(x=alt.datum(0))
+    zero = alt.Chart().mark_rule(color=REFERENCE_INK, strokeDash=[4, 3]).encode(x=alt.datum(0))
     return (
         alt.layer(zero, bars, points, data=data)
-        .properties(width=460, height=alt.Step(9))
-        .facet(row=alt.Row("domain:N", title=None, sort=list(dict.fromkeys(data["domain"])),
-                           header=alt.Header(labelAngle=0, labelAlign="left", labelFontWeight="bold")))
+        .properties(width=440, height=alt.Step(9))
+        .facet(row=alt.Row("domain:N", title=None, sort=list(dict.fromkeys(data["domain"]))))
         .resolve_scale(y="independent")
-        .configure_legend(orient="bottom", direction="vertical", columns=1, labelLimit=320)
         .properties(title=alt.Title(
             "Every outcome and contrast on one standardised scale",
             subtitle="For difficulty making ends meet and material deprivation, lower is better."))

@@ -29,7 +29,7 @@ def spending_chart(by_arm: pd.DataFrame, instrument_labels: dict[str, str], thre
     )
     order = [instrument_labels.get(k, k) for k in instrument_labels]
     arms = [a for a in groups if a in set(data["arm"])]
-    y = alt.Y("label:N", sort=order, title="Instrument")
+    y = alt.Y("label:N", sort=order, title=None)
     colour = alt.Color("group:N", scale=group_scale(arms), title="Group")
     tip = [
         alt.Tooltip("group:N", title="group"),
@@ -54,46 +54,7 @@ def spending_chart(by_arm: pd.DataFrame, instrument_labels: dict[str, str], thre
     subtitle = "Points: estimate; lines: 95% bootstrap CI"
     if hidden:
         subtitle += f"; {hidden} cells with fewer than {threshold} users not drawn"
-    return alt.hconcat(
-        eur.properties(width=300, height=380),
-        share.properties(width=220, height=380).encode(y=alt.Y("label:N", sort=order, axis=None)),
+    return alt.vconcat(
+        eur.properties(width=440, height=alt.Step(9)),
+        share.properties(width=440, height=alt.Step(9)),
     ).properties(title=alt.Title("Where the participation budget went", subtitle=subtitle))
-
-
-def per_exit_chart(per_exit: pd.DataFrame):
-    """Euros of budget per extra exit to full-time work against non-participants, with 95% CIs."""
-
-    data = per_exit[(per_exit["comparison"] == "non_participants") & per_exit["estimate"].notna()]
-    data = data.assign(
-        group=data["group"].map(group_label),
-        ci=[("unbounded" if not b else "") for b in data["bounded"]],
-    )
-    keys = [k for k in (*ARMS, "participants") if k in set(per_exit["group"])]
-    y = alt.Y("group:N", sort=[group_label(k) for k in keys], title=None)
-    colour = alt.Color("group:N", scale=group_scale(keys), legend=None)
-    tip = [
-        alt.Tooltip("group:N", title="group"),
-        alt.Tooltip("spending_per_participant:Q", title="EUR per participant", format=",.0f"),
-        alt.Tooltip("extra_outflow_pp:Q", title="extra outflow (pp)", format=".1f"),
-        alt.Tooltip("estimate:Q", title="EUR per extra exit", format=",.0f"),
-        alt.Tooltip("ci_low:Q", title="95% CI low", format=",.0f"),
-        alt.Tooltip("ci_high:Q", title="95% CI high", format=",.0f"),
-        alt.Tooltip("ci:N", title="CI"),
-    ]
-    base = alt.Chart(data).encode(y=y, color=colour, tooltip=tip)
-    rules = base.mark_rule(strokeWidth=2).encode(
-        x=alt.X("ci_low:Q", title="Budget euros per extra exit to full-time work (EUR)"),
-        x2="ci_high:Q",
-    )
-    dots = base.mark_point(filled=True, size=80).encode(x="estimate:Q")
-    text = base.mark_text(align="left", dx=8, dy=-8, fontSize=11).encode(
-        x="estimate:Q", text="ci:N"
-    )
-    return (rules + dots + text).properties(
-        width=480,
-        height=180,
-        title=alt.Title(
-            "Budget per extra exit, against non-participants",
-            subtitle="Points: estimate; lines: 95% bootstrap CI ('unbounded': the extra outflow may be zero)",
-        ),
-    )

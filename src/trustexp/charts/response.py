@@ -10,7 +10,7 @@ from trustexp.vocab import ARMS, RESPONDENTS, WAVES, group_label, respondent_lab
 
 
 def response_chart(shares: pd.DataFrame):
-    """Share responding per arm and wave (points, CI bars), one panel per respondent type."""
+    """Share responding per arm and wave (points, CI bars), one panel per respondent type, stacked."""
 
     data = shares.assign(
         group=shares["arm"].map(group_label),
@@ -32,11 +32,7 @@ def response_chart(shares: pd.DataFrame):
     points = base.mark_point(filled=True, size=70).encode(y="share:Q")
     return (
         (bars + points)
-        .properties(width=300, height=260)
-        .facet(
-            column=alt.Column(
-                "panel:N", title=None, sort=[respondent_label(r) for r in RESPONDENTS]
-            )
-        )
+        .properties(width=520, height=200)
+        .facet(row=alt.Row("panel:N", title=None, sort=[respondent_label(r) for r in RESPONDENTS]))
         .properties(title="Who returned the questionnaires")
     )

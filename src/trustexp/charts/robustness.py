@@ -5,7 +5,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from trustexp.charts import group_scale
+from trustexp.charts import BAND_GREY, INK, REFERENCE_INK, group_scale
 from trustexp.disclosure import count_text
 from trustexp.vocab import TREATED, contrast_label, group_label, outcome_label
 
@@ -47,7 +47,7 @@ def power_chart(verdicts: pd.DataFrame, threshold: int = 10):
         alt.Tooltip("verdict:N", title="verdict"),
         alt.Tooltip("n_text:N", title="n"),
     ]
-    band = base.mark_bar(color="#dddddd", opacity=0.6, height=14).encode(
+    band = base.mark_bar(color=BAND_GREY, height=14).encode(
         x=alt.X("sesoi_neg:Q", title="Effect in SDs of the outcome (estimate with 95% CI; | = minimum detectable effect)"),
         x2="sesoi_d:Q",
     )  # fmt: skip
@@ -58,15 +58,11 @@ def power_chart(verdicts: pd.DataFrame, threshold: int = 10):
     pt = base.mark_point(filled=True, size=50, opacity=1).encode(
         x="est_d:Q", color=colour, tooltip=tip
     )
-    tick_pos = base.mark_tick(thickness=2, size=10, color="#333333").encode(
-        x="mde_d:Q", tooltip=tip
-    )
-    tick_neg = base.mark_tick(thickness=2, size=10, color="#333333").encode(
-        x="mde_neg:Q", tooltip=tip
-    )
-    zero = alt.Chart(d).mark_rule(color="#555555", strokeDash=[4, 3]).encode(x=alt.datum(0))
+    tick_pos = base.mark_tick(thickness=2, size=10, color=INK).encode(x="mde_d:Q", tooltip=tip)
+    tick_neg = base.mark_tick(thickness=2, size=10, color=INK).encode(x="mde_neg:Q", tooltip=tip)
+    zero = alt.Chart(d).mark_rule(color=REFERENCE_INK, strokeDash=[4, 3]).encode(x=alt.datum(0))
     return (band + zero + ci + pt + tick_pos + tick_neg).properties(
-        width=460, height=alt.Step(12),
+        height=alt.Step(14),
         title=alt.Title("What the design could detect",
                         subtitle="Grey band: smaller than the smallest effect of interest"),
     )  # fmt: skip
@@ -99,8 +95,8 @@ def attrition_chart(frame: pd.DataFrame):
             "text",
         ]
     ]
-    arms = [a for a in TREATED if group_label(a) in set(d["group_label"])]
-    colour = alt.Color("group_label:N", scale=group_scale(arms), title="Arm vs regular service")
+    arms = [a for a in (*TREATED, "participants") if group_label(a) in set(d["group_label"])]
+    colour = alt.Color("group_label:N", scale=group_scale(arms), title="Group compared")
     y = alt.Y("method:N", title=None, sort=list(dict.fromkeys(d["method"])))
     tip = [alt.Tooltip("contrast_label:N", title="contrast"), alt.Tooltip("method:N"),
            alt.Tooltip("text:N", title="estimate or bounds [95% CI]")]  # fmt: skip
@@ -114,12 +110,11 @@ def attrition_chart(frame: pd.DataFrame):
     pt = base.mark_point(filled=True, size=50, opacity=1).encode(
         x="estimate:Q", color=colour, tooltip=tip
     )
-    zero = alt.Chart().mark_rule(color="#555555", strokeDash=[4, 3]).encode(x=alt.datum(0))
+    zero = alt.Chart().mark_rule(color=REFERENCE_INK, strokeDash=[4, 3]).encode(x=alt.datum(0))
     return (
         alt.layer(zero, ci, bounds, pt, data=d)
-        .properties(width=440, height=alt.Step(14))
-        .facet(row=alt.Row("outcome_label:N", title=None,
-                           header=alt.Header(labelAngle=0, labelAlign="left", labelFontWeight="bold")))
+        .properties(width=480, height=alt.Step(14))
+        .facet(row=alt.Row("outcome_label:N", title=None))
         .properties(title=alt.Title("Does questionnaire non-response change the answer?",
                                     subtitle="Bars: Lee bounds (range of effects consistent with selective response)"))
     )  # fmt: skip
@@ -128,7 +123,8 @@ def attrition_chart(frame: pd.DataFrame):
 def coverage_chart(summary: pd.DataFrame, nominal: float = 0.95, flag_below: float = 0.93):
     """Coverage of each estimator's 95% CI over the simulated cohorts (+/- 1.96 Monte Carlo SE).
 
-    Rows with a contrast against non-participants are coloured as all participants.
+    One panel per outcome; a row per method, a colour per group compared (an arm against regular
+    service, or all participants against non-participants).
     """
 
     d = _labels(summary)
@@ -139,13 +135,16 @@ def coverage_chart(summary: pd.DataFrame, nominal: float = 0.95, flag_below: flo
         cov_text=[f"{100 * r.coverage:.1f}% of {r.n_replicates} cohorts" for r in d.itertuples()],
         bias_text=[f"{r.bias:+.3f} {r.scale} (truth {r.truth:.2f})" for r in d.itertuples()],
     )
-    d = d[["label", "group_label", "coverage", "low", "high", "cov_text", "bias_text"]]
-    keys = [a for a in (*TREATED, "participants") if group_label(a) in set(d["group_label"])]
-    colour = alt.Color("group_label:N", scale=group_scale(keys), title="Group compared")
-    y = alt.Y("label:N", title=None, sort=list(d["label"]), axis=alt.Axis(labelLimit=640))
+    d = d[["outcome_label", "method", "contrast_label", "label", "group_label", "coverage", "low",
+           "high", "cov_text", "bias_text"]]  # fmt: skip
+    arms = [a for a in (*TREATED, "participants") if group_label(a) in set(d["group_label"])]
+    colour = alt.Color("group_label:N", scale=group_scale(arms), title="Group compared")
+    y = alt.Y("method:N", title=None, sort=list(dict.fromkeys(d["method"])))
     tip = [alt.Tooltip("label:N", title="estimator"), alt.Tooltip("cov_text:N", title="coverage"),
            alt.Tooltip("bias_text:N", title="bias")]  # fmt: skip
-    base = alt.Chart(d).encode(y=y)
+    base = alt.Chart().encode(
+        y=y, yOffset=alt.YOffset("group_label:N", sort=[group_label(a) for a in arms])
+    )
     lowest = min(0.7, float(d["low"].min()) - 0.02)
     scale = alt.Scale(domain=[lowest, 1.0], clamp=True)
     x = alt.X("low:Q", title="Share of 95% CIs that contain the truth (± 1.96 Monte Carlo SE)",
@@ -154,20 +153,19 @@ def coverage_chart(summary: pd.DataFrame, nominal: float = 0.95, flag_below: flo
     pts = base.mark_point(filled=True, size=55, opacity=1).encode(
         x="coverage:Q", color=colour, tooltip=tip
     )
-    rules = alt.Chart(
-        pd.DataFrame(
-            {
-                "x": [nominal, flag_below],
-                "what": [f"nominal {nominal:.0%}", f"minimum {flag_below:.0%}"],
-            }
-        )  # fmt: skip
+    nominal_rule = (
+        alt.Chart()
+        .mark_rule(color=REFERENCE_INK, strokeDash=[4, 3])
+        .encode(x=alt.datum(nominal, scale=scale))
     )
-    ref = rules.mark_rule(strokeDash=[4, 3]).encode(
-        x=alt.X("x:Q", scale=scale),
-        color=alt.value("#555555"),
-        strokeDash=alt.StrokeDash("what:N", title="Reference", legend=alt.Legend(orient="bottom")),
-        tooltip=[alt.Tooltip("what:N", title="reference")],
-    )
-    return (ref + bars + pts).properties(
-        width=300, height=alt.Step(22), title="Do the 95% confidence intervals hold the truth 95% of the time?"
+    flag_rule = alt.Chart().mark_rule(color=REFERENCE_INK).encode(x=alt.datum(flag_below))
+    return (
+        alt.layer(nominal_rule, flag_rule, bars, pts, data=d)
+        .properties(width=440, height=alt.Step(16))
+        .facet(row=alt.Row("outcome_label:N", title=None, sort=list(dict.fromkeys(d["outcome_label"]))))
+        .resolve_scale(y="independent")
+        .properties(title=alt.Title(
+            "Do the 95% confidence intervals hold the truth 95% of the time?",
+            subtitle=f"Dashed line: {nominal:.0%}, the nominal level; solid line: {flag_below:.0%}, "
+                     "below which an estimator is flagged"))
     )  # fmt: skip

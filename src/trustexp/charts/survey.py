@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+import json
+
 import altair as alt
 import pandas as pd
 
-from trustexp.charts import group_scale
+from trustexp.charts import (
+    BAND_GREY,
+    COLUMN_PX,
+    LADDER_COLOURS,
+    NARROW_PX,
+    REFERENCE_INK,
+    group_scale,
+    panel_title,
+    wrap_expr,
+)
 from trustexp.disclosure import suppressed_label
 from trustexp.vocab import ARMS, WAVES, group_label, wave_label
 
 _WAVE_ORDER = [wave_label(w) for w in WAVES]
+_WAVE_NAMES = json.dumps(_WAVE_ORDER).replace('"', "'") + "[datum.value]"
+"""A Vega expression: the label of the wave at a tick of the wave axis (waves are 0, 1, 2)."""
 
 
 def _hide_small(frame: pd.DataFrame, threshold: int, cols: list[str]) -> pd.DataFrame:
@@ -48,7 +61,7 @@ def trajectory_chart(
     colour = alt.Color("group:N", scale=group_scale(ARMS), title="Arm")
     x = alt.X("x:Q", title="Questionnaire wave",
               scale=alt.Scale(domain=[-0.3, 2.3]),
-              axis=alt.Axis(values=[0, 1, 2], labelExpr="['Start', 'After one year', 'After two years'][datum.value]"))  # fmt: skip
+              axis=alt.Axis(values=list(WAVES), labelExpr=wrap_expr(10, 30, _WAVE_NAMES)))  # fmt: skip
     tooltip = [
         alt.Tooltip("group:N", title="arm"),
         alt.Tooltip("wave_label:N", title="wave"),
@@ -72,13 +85,15 @@ def trajectory_chart(
     return (lines + bars + points).properties(width=width, height=height, title=title)
 
 
-def trajectory_panels(panels: list[tuple[pd.DataFrame, str, str]], threshold: int = 10,
-                      columns: int = 2):  # fmt: skip
-    """Several trajectory charts (one per outcome: ``(trajectory, title, unit)``) in a grid."""
+def trajectory_panels(panels: list[tuple[pd.DataFrame, str, str]], threshold: int = 10):
+    """Several trajectory charts (one per outcome: ``(trajectory, title, unit)``), stacked.
 
-    charts = [trajectory_chart(t, title, unit, threshold, width=300, height=200)
-              for t, title, unit in panels]  # fmt: skip
-    return alt.concat(*charts, columns=columns).resolve_scale(y="independent")
+    One column, so that each panel keeps the column's width on a phone too.
+    """
+
+    charts = [trajectory_chart(t, title, unit, threshold, width=480, height=150)
+              .properties(title=panel_title(title)) for t, title, unit in panels]  # fmt: skip
+    return alt.vconcat(*charts).resolve_scale(y="independent")
 
 
 def ladder_distribution(long: pd.DataFrame, threshold: int = 1) -> pd.DataFrame:
@@ -139,10 +154,13 @@ def ladder_chart(dist: pd.DataFrame, rung_labels: dict[int, str]):
                     for f, last in zip(data["first_rung"], data["last_rung"], strict=True)]  # fmt: skip
     data["group"] = data["arm"].map(group_label)
     data["wave_label"] = data["wave"].map(wave_label)
-    order = list(dict.fromkeys(data.sort_values("first_rung")["band"]))
+    bands = data.drop_duplicates("band").sort_values("first_rung")
+    order = list(bands["band"])
+    colours = [LADDER_COLOURS[int(r) - 1] for r in bands["first_rung"]]
+    narrow = f"(containerSize()[0] || {COLUMN_PX}) < {NARROW_PX}"
     return (
         alt.Chart(data)
-        .mark_bar()
+        .mark_bar(stroke="white", strokeWidth=1)
         .encode(
             y=alt.Y("wave_label:N", sort=_WAVE_ORDER, title=None),
             x=alt.X(
@@ -155,16 +173,11 @@ def ladder_chart(dist: pd.DataFrame, rung_labels: dict[int, str]):
                 "band:N",
                 sort=order,
                 title="Ladder rung",
-                scale=alt.Scale(scheme="viridis", domain=order),
-                legend=alt.Legend(columns=3, labelLimit=300),
+                scale=alt.Scale(domain=order, range=colours),
+                legend=alt.Legend(columns={"expr": f"{narrow} ? 1 : 2"}, labelLimit=300),
             ),
             order=alt.Order("first_rung:Q"),
-            row=alt.Row(
-                "group:N",
-                title=None,
-                sort=[group_label(a) for a in ARMS],
-                header=alt.Header(labelAngle=0, labelAlign="left", labelFontSize=12),
-            ),
+            row=alt.Row("group:N", title=None, sort=[group_label(a) for a in ARMS]),
             tooltip=[
                 alt.Tooltip("group:N", title="arm"),
                 alt.Tooltip("wave_label:N", title="wave"),
@@ -174,7 +187,9 @@ def ladder_chart(dist: pd.DataFrame, rung_labels: dict[int, str]):
                 alt.Tooltip("total:Q", title="people rated", format=","),
             ],
         )  # fmt: skip
-        .properties(width=480, height=90, title="Participation ladder as rated by the consultants")
+        .properties(
+            width=480, height=alt.Step(24), title="Participation ladder as rated by the consultants"
+        )  # fmt: skip
     )
 
 
@@ -209,13 +224,13 @@ def forest_chart(rows: pd.DataFrame, x_title: str, title: str, null: float = 0.0
                                                           color=colour, tooltip=tooltip)  # fmt: skip
     zero = (
         alt.Chart(pd.DataFrame({"x": [null]}))
-        .mark_rule(color="#555555", strokeDash=[4, 3])
+        .mark_rule(color=REFERENCE_INK, strokeDash=[4, 3], aria=False)
         .encode(x="x:Q")
     )
     n_rows = data[label_col].nunique()
     layers = [zero, bars, points]
     if band is not None:
         shade = pd.DataFrame({"lo": [null - band], "hi": [null + band]})
-        layers.insert(0, alt.Chart(shade).mark_rect(color="#dddddd", opacity=0.6).encode(
+        layers.insert(0, alt.Chart(shade).mark_rect(color=BAND_GREY).encode(
             x="lo:Q", x2="hi:Q", tooltip=[alt.Tooltip("hi:Q", title="equivalence margin", format=".2f")]))  # fmt: skip
-    return alt.layer(*layers).properties(width=460, height=max(60, 42 * n_rows), title=title)
+    return alt.layer(*layers).properties(height=max(60, 42 * n_rows), title=title)

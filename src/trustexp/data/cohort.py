@@ -28,6 +28,7 @@ import pandas as pd
 
 from trustexp.data import codebook
 from trustexp.errors import InvalidData
+from trustexp.files import sha256_file
 
 if TYPE_CHECKING:
     from trustexp.config import Params
@@ -69,15 +70,6 @@ class Cohort:
     def registry_on_disk(self) -> bool:
         """True when the registry is not held in memory (query ``registry_path`` instead)."""
         return self.registry_path is not None and self.registry.empty and not self.population.empty
-
-
-def sha256_file(path: Path | str) -> str:
-    """The sha256 hex digest of a file, read in blocks."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def code_digest() -> str:

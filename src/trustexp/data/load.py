@@ -350,6 +350,13 @@ def _parse_column(
                     violation(file, name, _rows_of(frac), "must be a whole number", num[frac])
                 )
                 num = num.where(~frac)
+            # a whole number beyond 2**53 has no exact float and overflows int64 near 2**63
+            huge = num.notna() & (num.abs() > 2**53)
+            if huge.any():
+                problems.append(
+                    violation(file, name, _rows_of(huge), "whole number out of range", num[huge])
+                )
+                num = num.where(~huge)
             return num.astype("Int64")
         return num.astype("float64")
     if kind == "category":

@@ -15,6 +15,10 @@ import pandas as pd
 from trustexp.data.outcomes import outflow_flags_sql
 from trustexp.errors import InvalidData
 
+DUCKDB_CONFIG = {"memory_limit": "1GB", "threads": 2, "preserve_insertion_order": False}
+"""Bounded memory at national scale (50 M person-months: ~1.5 GB peak for the whole process);
+DuckDB spills what does not fit. Two threads: the machines this runs on have two cores."""
+
 
 def _quote(path: str) -> str:
     return "'" + str(path).replace("'", "''") + "'"
@@ -40,9 +44,8 @@ def _connect(index_dates: pd.DataFrame, groups: pd.DataFrame | None = None):
     """
     import duckdb
 
-    con = duckdb.connect()
+    con = duckdb.connect(config=DUCKDB_CONFIG)
     _no_progress_bar(con)
-    con.execute("SET preserve_insertion_order = false")
     con.register("pop_df", index_dates[["person_id", "index_date"]])
     if groups is None:
         con.execute(
@@ -151,19 +154,30 @@ def monthly_receipt(
     """
     if not k_min <= reference_k <= k_max:
         raise ValueError(f"reference_k={reference_k} must lie in [{k_min}, {k_max}]")
+    # Each person's reference month is looked up once into the small people table, so the scan of
+    # the person-months joins only that table (a join of the person-months with themselves would
+    # hold tens of millions of rows in a hash table at national scale).
+    ref_sql = f"""
+        CREATE TEMP TABLE pop_ref AS
+        WITH {_offsets_cte(registry_glob)}
+        SELECT p.person_id, p.m0, p.grp, ref.y AS y_ref
+        FROM pop p LEFT JOIN (SELECT person_id, y FROM r WHERE k = {int(reference_k)}) ref
+        USING (person_id)"""
     sql = f"""
-        WITH {_offsets_cte(registry_glob, with_group=True)},
-        rk AS (SELECT person_id, grp, k, y FROM r WHERE k BETWEEN {int(k_min)} AND {int(k_max)}),
-        ref AS (SELECT person_id, y AS y_ref FROM rk WHERE k = {int(reference_k)})
-        SELECT rk.grp AS "group", rk.k AS k, count(*) AS n, sum(rk.y) AS y_sum,
-               count(ref.y_ref) AS d_n, sum(rk.y - ref.y_ref) AS d_sum,
-               sum((rk.y - ref.y_ref) * (rk.y - ref.y_ref)) AS d_sumsq
-        FROM rk LEFT JOIN ref USING (person_id)
-        GROUP BY rk.grp, rk.k ORDER BY 1, 2"""
+        WITH rk AS (
+          SELECT p.grp, CAST(r.on_benefit AS INTEGER) AS y, p.y_ref,
+                 CAST(year(r.month) * 12 + month(r.month) AS INTEGER) - p.m0 AS k
+          FROM read_parquet({_quote(registry_glob)}) r JOIN pop_ref p USING (person_id))
+        SELECT grp AS "group", k, count(*) AS n, sum(y) AS y_sum,
+               count(y_ref) AS d_n, sum(y - y_ref) AS d_sum,
+               sum((y - y_ref) * (y - y_ref)) AS d_sumsq
+        FROM rk WHERE k BETWEEN {int(k_min)} AND {int(k_max)}
+        GROUP BY grp, k ORDER BY 1, 2"""
     # Integer sums in DuckDB, ratios here: DuckDB's parallel float aggregates (avg of doubles,
     # var_samp) depend on thread scheduling in the last bits, which breaks byte-identical reruns.
     con = _connect(index_dates, groups)
     try:
+        con.execute(ref_sql)
         out = con.execute(sql).df()
     finally:
         con.close()

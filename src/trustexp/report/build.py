@@ -9,7 +9,6 @@ provenance) is not built again.
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 import subprocess
 import sys
@@ -18,10 +17,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from trustexp.errors import TrustexpError
-from trustexp.report.chapters import CHAPTERS, ChapterSpec
+from trustexp.files import files_digest, tree_files, write_atomic
+from trustexp.layout import BUILD_DIRNAME, DEFAULT_PARAMS, Layout
+from trustexp.report.contents import CHAPTERS, ChapterSpec
 from trustexp.report.pdf import PDF_NAME, make_pdf
 
-DEFAULT_SET = "oss"
 APPENDIX = ("methods", "generated/codebook", "generated/provenance", "glossary", "references")
 METHOD_PAGES = (
     "generated/calibration",
@@ -46,7 +46,7 @@ def render_toc(chapters: tuple[ChapterSpec, ...] = CHAPTERS) -> str:
     summaries = [c for c in chapters if Path(c.notebook).stem.startswith("00_")]
     report = [c for c in chapters if c not in summaries]
     lines = [
-        "# Generated from trustexp.report.chapters.CHAPTERS by `trustexp toc`; do not edit by hand.",
+        "# Generated from trustexp.report.contents.CHAPTERS by `trustexp toc`; do not edit by hand.",
         "format: jb-book",
         "root: intro",
         "parts:",
@@ -67,40 +67,26 @@ def render_toc(chapters: tuple[ChapterSpec, ...] = CHAPTERS) -> str:
     return "\n".join(lines) + "\n"
 
 
-def source_dir(name: str, root: Path) -> Path:
-    """The Jupyter Book source folder of a parameter set."""
-    return root / "book" if name == DEFAULT_SET else root / "book" / "_build" / name / "src"
+_PAGES_ONLY = shutil.ignore_patterns(BUILD_DIRNAME, "chapters", "generated")
 
 
-def html_dir(name: str, root: Path) -> Path:
-    """Where a parameter set's finished HTML lives."""
-    return root / "book" / "_build" / ("html" if name == DEFAULT_SET else f"{name}/html")
-
-
-def _stage(name: str, root: Path, chapters_dir: Path) -> Path:
+def _stage(layout: Layout) -> Path:
     """Copy the hand-written pages and the set's executed chapters into a staging source folder."""
-    src = source_dir(name, root)
-    if src == root / "book":
+    src = layout.source_dir
+    if src == layout.book_dir:
         return src
     if src.exists():
         shutil.rmtree(src)
-    shutil.copytree(
-        root / "book", src, ignore=shutil.ignore_patterns("_build", "chapters", "generated")
-    )
-    shutil.copytree(chapters_dir, src / "chapters")
+    shutil.copytree(layout.book_dir, src, ignore=_PAGES_ONLY)
+    shutil.copytree(layout.chapters_dir, src / "chapters")
     return src
 
 
-def _tree_digest(paths: list[Path]) -> str:
-    h = hashlib.sha256()
-    for base in paths:
-        files = [base] if base.is_file() else sorted(p for p in base.rglob("*") if p.is_file())
-        for f in files:
-            if "_build" in f.parts or "__pycache__" in f.parts:
-                continue
-            h.update(str(f.relative_to(base.parent)).encode())
-            h.update(f.read_bytes())
-    return h.hexdigest()
+def source_digest(layout: Layout) -> str:
+    """Digest of what a build reads: the source folder (no build output), config and toc."""
+    files = tree_files(layout.source_dir, lambda p: BUILD_DIRNAME not in p.parts)
+    files += [layout.config_file, layout.toc_file]
+    return files_digest(files, layout.root)
 
 
 def build_book(
@@ -113,29 +99,30 @@ def build_book(
     """Build the HTML book of a parameter set; return the folder of ``index.html``."""
     from trustexp.config import load_params
     from trustexp.report.calibration import write_calibration_page
-    from trustexp.report.pages import write_codebook_page, write_provenance_page
+    from trustexp.report.pages import write_banner, write_codebook_page, write_provenance_page
 
     root = Path(root).resolve()
     params = load_params(root / params_file)
-    chapters_dir = root / (
-        "book/chapters" if params.name == DEFAULT_SET else f"book/_build/{params.name}/chapters"
-    )
+    layout = params.layout(root)
+    chapters_dir = layout.chapters_dir
     missing = [c.notebook for c in CHAPTERS if not (chapters_dir / c.notebook).is_file()]
     if missing:
         raise BuildFailed(
             f"executed chapters missing in {chapters_dir}: {', '.join(missing)} — run `trustexp run` first"
         )
-    toc = root / "_toc.yml"
+    toc = layout.toc_file
     if not toc.is_file() or toc.read_text(encoding="utf-8") != render_toc():
-        toc.write_text(render_toc(), encoding="utf-8")
-    src = _stage(params.name, root, chapters_dir)
-    write_codebook_page(src / "generated" / "codebook.md")
-    write_provenance_page(src / "generated" / "provenance.md", params_file, params, root)
-    write_calibration_page(src / "generated" / "calibration.md", params)
+        write_atomic(render_toc(), toc)
+    src = _stage(layout)
+    generated = layout.generated_dir
+    write_codebook_page(generated / "codebook.md")
+    write_provenance_page(generated / "provenance.md", params_file, params, root)
+    write_calibration_page(generated / "calibration.md", params)
+    write_banner(generated, params)
 
-    out = html_dir(params.name, root)
-    key = _tree_digest([src, root / "_config.yml", toc])
-    stamp = out.parent / f".{out.name}.buildkey"
+    out = layout.html_dir
+    key = source_digest(layout)
+    stamp = layout.build_key_file
     if not force and out.joinpath("index.html").is_file() and stamp.is_file():
         if stamp.read_text() == key:
             log(f"  book unchanged: {out / 'index.html'}")
@@ -145,17 +132,17 @@ def build_book(
                 )
             return out
 
-    tmp = root / "book" / "_build" / f".staging-{params.name}"
+    tmp = layout.staging_dir
     if tmp.exists():
         shutil.rmtree(tmp)
     start = time.perf_counter()
     cmd = [
         str(Path(sys.executable).with_name("jupyter-book")), "build", str(src),
-        "--config", str(root / "_config.yml"), "--toc", str(toc),
+        "--config", str(layout.config_file), "--toc", str(toc),
         "--path-output", str(tmp), "-W", "--keep-going", "-q",
     ]  # fmt: skip
     proc = subprocess.run(cmd, capture_output=True, text=True)
-    built = tmp / "_build" / "html"
+    built = tmp / BUILD_DIRNAME / "html"
     if proc.returncode != 0 or not (built / "index.html").is_file():
         lines = (proc.stdout + proc.stderr).splitlines()
         problems = [ln for ln in lines if "WARNING" in ln or "ERROR" in ln or "Error" in ln]
@@ -171,7 +158,7 @@ def build_book(
     built.rename(out)
     shutil.rmtree(old, ignore_errors=True)
     shutil.rmtree(tmp, ignore_errors=True)
-    stamp.write_text(key)
+    write_atomic(key, stamp)
     log(f"  built book in {time.perf_counter() - start:.1f} s: {out / 'index.html'}")
     return out
 
@@ -183,13 +170,12 @@ def preview(executed: list[Path], out: Path, root: Path = Path(".")) -> Path:
     Returns the HTML folder; raises ``BuildFailed`` listing the warnings.
     """
     root = Path(root).resolve()
+    layout = Layout(root, "preview")
     out = Path(out).resolve()
     src = out / "src"
     if src.exists():
         shutil.rmtree(src)
-    shutil.copytree(
-        root / "book", src, ignore=shutil.ignore_patterns("_build", "chapters", "generated")
-    )
+    shutil.copytree(layout.book_dir, src, ignore=_PAGES_ONLY)
     (src / "chapters").mkdir()
     for nb in executed:
         shutil.copy(nb, src / "chapters" / Path(nb).name)
@@ -201,15 +187,15 @@ def preview(executed: list[Path], out: Path, root: Path = Path(".")) -> Path:
         (src / "generated" / f"{page}.md").write_text(
             f"# {page.title()}\n\nNot generated in a preview.\n"
         )
-    from trustexp.config import DEFAULT_PARAMS, load_params
+    from trustexp.config import load_params
     from trustexp.report.calibration import write_calibration_page
 
     write_calibration_page(src / "generated" / "calibration.md", load_params(root / DEFAULT_PARAMS))
     cmd = [str(Path(sys.executable).with_name("jupyter-book")), "build", str(src), "--config",
-           str(root / "_config.yml"), "--toc", str(toc), "--path-output", str(out), "-W", "--keep-going", "-q"]  # fmt: skip
+           str(layout.config_file), "--toc", str(toc), "--path-output", str(out), "-W", "--keep-going", "-q"]  # fmt: skip
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:
         lines = (proc.stdout + proc.stderr).splitlines()
         problems = [ln for ln in lines if "WARNING" in ln or "ERROR" in ln]
         raise BuildFailed("preview build failed:\n" + "\n".join((problems or lines)[-40:]))
-    return out / "_build" / "html"
+    return out / BUILD_DIRNAME / "html"

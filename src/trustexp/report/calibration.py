@@ -333,9 +333,27 @@ def _seed_paragraph(params) -> str:
     )  # fmt: skip
 
 
+RAW_OPENING = """\
+# The stand-in cohort (not used in this book)
+
+This book runs on the municipality's own files. Without access to them, the same code runs on a cohort
+drawn by `trustexp.data.synthetic` from an explicit, known **truth** (the `truth` block of the parameter
+set), so that the analysis can be shown and checked; this page documents that model for reference. None of
+its values enters this book.
+"""
+
+
 def render_calibration(params) -> str:
-    """The calibration page (MyST markdown) for a parameter set."""
-    return TEMPLATE.format(**calibration_values(params))
+    """The calibration page (MyST markdown) for a parameter set.
+
+    A build on the real files keeps the page (it documents the test generator) under a title and
+    opening that say the book does not use it, so no menu of that book names a synthetic cohort.
+    """
+    page = TEMPLATE.format(**calibration_values(params))
+    if params.data.source == "synthetic":
+        return page
+    opening_end = page.index("\n\nThis page states")
+    return RAW_OPENING + page[opening_end + 1 :]
 
 
 def write_calibration_page(path: Path, params) -> None:

@@ -10,14 +10,14 @@ in the provenance appendix) and replaces the absolute path of the project root i
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import nbformat
+
+from trustexp.files import write_atomic
 
 INJECTED_TAG = "injected-parameters"
 PARAMETERS_TAG = "parameters"
@@ -136,19 +136,6 @@ def notebook_bytes(nb: nbformat.NotebookNode) -> bytes:
     if not text.endswith("\n"):
         text += "\n"
     return text.encode("utf-8")
-
-
-def write_atomic(data: bytes, path: Path) -> None:
-    """Write bytes to ``path`` via a temporary file in the same folder and ``os.replace``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def clean_executed_file(path: Path | str, root: Path | str | None = None) -> None:

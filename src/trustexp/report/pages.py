@@ -10,6 +10,8 @@ from pathlib import Path
 
 import yaml
 
+from trustexp.files import write_atomic
+
 PACKAGES = (
     "trustexp", "jupyter-book", "sphinx", "myst-nb", "papermill", "ipykernel", "pandas", "numpy",
     "scipy", "statsmodels", "pingouin", "altair", "vl-convert-python", "pandera", "duckdb",
@@ -27,9 +29,8 @@ def _md_table(rows: list[dict], columns: list[str]) -> str:
 
 
 def _write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
     if not path.is_file() or path.read_text(encoding="utf-8") != text:
-        path.write_text(text, encoding="utf-8")
+        write_atomic(text, path)
 
 
 def write_codebook_page(path: Path) -> None:
@@ -77,9 +78,10 @@ def provenance(params_file: str | Path, params, root: Path) -> dict:
             versions[pkg] = metadata.version(pkg)
         except metadata.PackageNotFoundError:
             versions[pkg] = "not installed"
-    manifest_path = params.cohort_dir(root) / "manifest.json"
+    layout = params.layout(root)
+    manifest_path = layout.manifest
     manifest = json.loads(manifest_path.read_text()) if manifest_path.is_file() else {}
-    cache = root / ".trustexp-cache" / params.name
+    cache = layout.cache_dir
     keys = {}
     for f in sorted(cache.glob("*.json")):
         try:
@@ -97,7 +99,7 @@ def provenance(params_file: str | Path, params, root: Path) -> dict:
         "data_manifest": manifest,
         "git_commit": git_commit(root),
         "chapter_keys": keys,
-        "results_dir": str(params.results_dir(".")),
+        "results_dir": str(params.layout(".").results_dir),
     }
 
 
@@ -160,3 +162,44 @@ def write_provenance_page(path: Path, params_file: str | Path, params, root: Pat
         "",
     ]
     _write(path, "\n".join(text))
+
+
+BANNER_FILE = "banner.json"
+"""Written into the generated pages; ``book/_ext/trustexp_reader.py`` shows it on every page."""
+
+_BANNERS = {
+    "synthetic": {
+        "en": "<strong>Synthetic data.</strong> Every number, chart and verdict in this book is "
+        "computed from a synthetic cohort calibrated to the published figures, not from the "
+        'confidential records of Oss (<a href="{calibration}">how the cohort was made</a>).',
+        "nl": "<strong>Synthetische gegevens.</strong> Alle cijfers, grafieken en oordelen in dit "
+        "boek zijn berekend op nagemaakte deelnemers, afgestemd op de gepubliceerde cijfers, niet "
+        'op de vertrouwelijke gegevens van Oss (<a href="{calibration}">hoe die zijn gemaakt</a>).',
+    },
+    "raw": {
+        "en": "<strong>Real data.</strong> The numbers in this book are computed from the "
+        "municipality's registry and questionnaire files (<code>data/raw/</code>, parameter set "
+        "<code>{name}</code>).",
+        "nl": "<strong>Echte gegevens.</strong> De cijfers in dit boek zijn berekend op de "
+        "registratie- en vragenlijstbestanden van de gemeente (<code>data/raw/</code>, "
+        "parameterset <code>{name}</code>).",
+    },
+}
+
+
+def banner_texts(source: str, name: str) -> dict[str, str]:
+    """The banner of every page, per language, for a build on ``source`` (synthetic or raw).
+
+    ``{calibration}`` is left in the text for the page hook to fill with the page's own
+    relative link to the calibration page.
+    """
+    texts = _BANNERS[source]
+    return {lang: text.replace("{name}", name) for lang, text in texts.items()}
+
+
+def write_banner(folder: Path, params) -> None:
+    """Write ``BANNER_FILE`` for ``params``' data source into the generated pages' ``folder``."""
+    texts = banner_texts(params.data.source, params.name)
+    _write(
+        Path(folder) / BANNER_FILE, json.dumps({"source": params.data.source, **texts}, indent=1)
+    )

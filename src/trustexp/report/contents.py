@@ -1,4 +1,8 @@
-"""The chapter list and each chapter's dependencies, declared once.
+"""The book's contents: the chapter list and each chapter's dependencies, declared once.
+
+(Named ``contents`` so that "chapter" means one thing: a chapter's own code lives in
+``trustexp.chapters``, its notebook in ``notebooks/``, its executed notebook in the layout's
+``chapters_dir``.)
 
 A chapter is a source notebook in ``notebooks/``; ``deps`` name chapters whose results store it
 reads, so the pipeline runs it after them. Order here is the order in the table of contents.
