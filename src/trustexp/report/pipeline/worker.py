@@ -268,29 +268,23 @@ def execute(job: Job, warm: bool = False) -> dict[str, Any]:
             return {"status": "ok", "seconds": time.perf_counter() - start}
         except PapermillExecutionError as err:
             cell, first = code_cell_number(output, err.cell_index)
-            return {
-                "status": "failed",
-                "seconds": time.perf_counter() - start,
-                "cell": cell,
-                "cell_source": first,
-                "error": f"{err.ename}: {err.evalue}",
-            }
+            return _failed(start, cell, first, f"{err.ename}: {err.evalue}")
         except Exception as err:  # kernel start-up or a dead kernel
             if attempt == 1 and not _started(output):
                 print(f"[trustexp] kernel start-up failed ({err!r}); retrying once", flush=True)
                 _discard_preforked()
                 continue
             cell, first = _running_cell(output)
-            return {
-                "status": "failed",
-                "seconds": time.perf_counter() - start,
-                "cell": cell,
-                "cell_source": first,
-                "error": f"{type(err).__name__}: {err}",
-            }
+            return _failed(start, cell, first, f"{type(err).__name__}: {err}")
         finally:
             _discard_preforked()
     raise AssertionError("unreachable")
+
+
+def _failed(start: float, cell, first, error: str) -> dict:
+    """The outcome of a failed execution: the cell (number and first line) and the error."""
+    return {"status": "failed", "seconds": time.perf_counter() - start, "cell": cell,
+            "cell_source": first, "error": error}  # fmt: skip
 
 
 def run_job_file(job_file: str | Path, warm: bool = False) -> int:
