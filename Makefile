@@ -83,9 +83,13 @@ browser-deps:
 unit: install
 	$(BIN)/python -m pytest -q -m "not e2e and not browser"
 
+# Tests are spread over 2 workers by file (--dist loadfile): each module's expensive fixtures (the
+# other-truth cohorts, the raw-data book) are built once. --dist loadgroup would keep the
+# xdist_group marks together, but with pytest 9.2 and pytest-xdist 3.8 it silently stops grouping
+# (pytest-dev/pytest-xdist#1386) and every such fixture was built on both workers.
 test: lint browser-deps
 	$(MAKE) --no-print-directory book PARAMS=params/oss.yml
-	$(BIN)/python -m pytest -q -n 2 --dist loadgroup
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile
 	@git diff --quiet -- book/chapters || { echo "book/chapters is stale: the committed executed notebooks differ from this build (git diff book/chapters); commit them"; git --no-pager diff --stat -- book/chapters; exit 1; }
 	@test -z "$$(git status --porcelain --untracked-files=all -- book/chapters)" || { echo "book/chapters has uncommitted new files:"; git status --short -- book/chapters; exit 1; }
 
