@@ -17,12 +17,9 @@ those are failures instead.
 
 from __future__ import annotations
 
-import functools
-import http.server
 import os
 import re
 import shutil
-import threading
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -31,7 +28,7 @@ import nbformat
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from trustexp.report.browser import CHROMIUM_ENV, find_chromium
+from trustexp.report.browser import CHROMIUM_ENV, find_chromium, serve
 from trustexp.report.contents import CHAPTERS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -84,39 +81,13 @@ PAGES = _pages()
 # --------------------------------------------------------------------------- server and browser
 
 
-class _Handler(http.server.SimpleHTTPRequestHandler):
-    """Serves the book quietly; records every response; answers the browser's favicon probe."""
-
-    def log_message(self, *args) -> None:  # noqa: D102 - silence the default stderr log
-        pass
-
-    def send_response(self, code: int, message: str | None = None) -> None:  # noqa: D102
-        self.server.responses.append((urlsplit(self.path).path, code))  # type: ignore[attr-defined]
-        super().send_response(code, message)
-
-    def do_GET(self) -> None:  # noqa: D102, N802
-        # Chromium asks every new origin for /favicon.ico on its own; the book has none.
-        if urlsplit(self.path).path == "/favicon.ico" and not (HTML / "favicon.ico").exists():
-            self.send_response(204)
-            self.end_headers()
-            return
-        super().do_GET()
-
-
 @pytest.fixture(scope="module")
 def server():
     """The built book on 127.0.0.1, a free port, in a thread."""
     if not (HTML / "index.html").is_file():
         _unavailable(f"no built book at {HTML}: run `make book` first")
-    httpd = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(_Handler, directory=str(HTML))
-    )
-    httpd.responses = []  # type: ignore[attr-defined]
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield httpd
-    httpd.shutdown()
-    httpd.server_close()
+    with serve(HTML) as httpd:
+        yield httpd
 
 
 @pytest.fixture(scope="module")

@@ -14,6 +14,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 import threading
 from collections.abc import Iterator, Mapping
@@ -96,12 +97,18 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         super().do_GET()
 
 
+class _QuietServer(http.server.ThreadingHTTPServer):
+    """A browser that drops a connection mid-file (navigating on) is no error worth a traceback."""
+
+    def handle_error(self, request, client_address) -> None:  # noqa: D102
+        if not isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            super().handle_error(request, client_address)
+
+
 @contextmanager
 def serve(folder: Path) -> Iterator[http.server.ThreadingHTTPServer]:
     """Serve ``folder`` on 127.0.0.1 (a free port) in a thread; ``server.url`` is its base URL."""
-    httpd = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(folder))
-    )
+    httpd = _QuietServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(folder)))
     httpd.responses = []  # type: ignore[attr-defined]
     httpd.url = f"http://127.0.0.1:{httpd.server_address[1]}/"  # type: ignore[attr-defined]
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
