@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import lxml.html
 import nbformat
 import pikepdf
 import pytest
@@ -240,6 +241,36 @@ def test_report_chapters_are_numbered_and_summaries_are_not():
     summary = (HTML / "chapters" / "00_summary.html").read_text(encoding="utf-8")
     h1 = re.search(r"<h1>([^<]*(?:<span[^>]*>[^<]*</span>)?[^<]*)<a class=\"headerlink\"", summary)
     assert h1.group(1) == "Summary", h1.group(1)
+
+
+def test_every_chart_and_table_is_numbered_captioned_and_referred_to_by_number():
+    if not PAGES:
+        _unavailable(f"no built book at {HTML}: run `make book` first")
+    numbered = [c for c in CHAPTERS if not c.notebook.startswith("00_")]
+    seen = 0
+    for i, spec in enumerate(numbered, start=1):
+        name = f"chapters/{Path(spec.notebook).stem}.html"
+        doc = lxml.html.fromstring((HTML / name).read_bytes())
+        words = tr.PREFIXES["nl" if name in DUTCH else "en"]
+        outputs = doc.xpath(
+            '//figure[contains(@class, "trustexp-figure")]'
+            ' | //div[contains(@class, "trustexp-numbered-table")]'
+        )
+        charts = doc.xpath('//div[contains(@class, "trustexp-chart")]')
+        tables = doc.xpath('//table[contains(@class, "trustexp-table")]')
+        assert len(outputs) == len(charts) + len(tables), name
+        counters = {"fig": 0, "tab": 0}
+        for out in outputs:
+            label = out.get("id")
+            kind = label.split("-")[0]
+            counters[kind] += 1
+            number = f"{words['figure' if kind == 'fig' else 'table']} {i}.{counters[kind]}"
+            caption = out.xpath('.//span[@class="caption-number"]')
+            assert [c.text_content() for c in caption] == [f"{number}:"], (name, label)
+            refs = {a.text_content() for a in doc.xpath(f'//a[@href="#{label}"]')}
+            assert refs == {number}, f"{name}: {label} is not referred to as {number}: {refs}"
+            seen += 1
+    assert seen >= 60, seen
 
 
 # --------------------------------------------------------------------------- pieces

@@ -14,6 +14,11 @@
   ``trustexp-table``) is wrapped in a scroll region that fits the text column, can be reached
   and scrolled with the keyboard (``tabindex="0"``) and is named after the table's caption
   (``role="region"``); the CSS keeps its first column in view while it scrolls.
+- Numbered figures and tables: each chart and table a chapter marks (``trustexp.numbering``:
+  ``<div class="trustexp-numbered" data-kind data-name data-caption>``) becomes a Sphinx
+  enumerable node of its kind, so Sphinx numbers it per chapter and ``{numref}`name``` in the
+  text resolves to it (an unknown name fails the build). Its caption carries the number in the
+  page's language: "Figure 4.2" / "Table 4.1", "Figuur" / "Tabel" on Dutch pages.
 - Two accessibility repairs of the theme's HTML that axe-core reports as serious or critical:
   the sidebar's expand/collapse toggles get an accessible name (``summary-name``), and the
   References list marks its entries as list items (``aria-required-children``; docutils uses
@@ -71,6 +76,91 @@ class ScrollableTables(SphinxTransform):
             if "html" in raw.get("format", "").split() and "trustexp-table" in raw.astext():
                 wrapped = wrap_tables(raw.astext())
                 raw.replace(raw.children[0], nodes.Text(wrapped))
+
+
+# the same pattern as trustexp.numbering.MARK (the extension does not import the package)
+_NUMBERED = re.compile(
+    r'\A\s*<div class="trustexp-numbered" data-kind="(?P<kind>figure|table)" '
+    r'data-name="(?P<name>[^"]+)" data-caption="(?P<caption>[^"]*)">\n(?P<inner>.*)\n</div>\s*\Z',
+    re.S,
+)
+PREFIXES = {
+    "en": {"figure": "Figure", "table": "Table"},
+    "nl": {"figure": "Figuur", "table": "Tabel"},
+}
+
+
+class numbered_figure(nodes.General, nodes.Element):  # noqa: N801 - docutils node names
+    """A chart the text refers to by number."""
+
+
+class numbered_table(nodes.General, nodes.Element):  # noqa: N801
+    """A table the text refers to by number."""
+
+
+NODES = {"figure": numbered_figure, "table": numbered_table}
+
+
+class NumberedOutputs(SphinxTransform):
+    """Turn marked chart and table outputs into enumerable nodes with a label.
+
+    Runs after ``ScrollableTables`` (800) and before Sphinx collects labels (850).
+    """
+
+    default_priority = 820
+
+    def apply(self, **kwargs) -> None:
+        for raw in list(self.document.findall(nodes.raw)):
+            if "html" not in raw.get("format", "").split():
+                continue
+            m = _NUMBERED.match(raw.astext())
+            if not m:
+                continue
+            node = NODES[m["kind"]]()
+            node["caption"] = html.unescape(m["caption"])
+            node["names"].append(m["name"])
+            node += nodes.raw("", m["inner"], format="html")
+            raw.replace_self(node)
+            self.document.note_explicit_target(node, node)
+
+
+def _caption(node: nodes.Element) -> str:
+    return node["caption"]
+
+
+def _number(self, node: nodes.Element, kind: str) -> str:
+    """'Figure 4.2' (in the page's language) or '' when Sphinx gave the node no number."""
+    key = f"{self.docnames[-1]}/{kind}" if self.builder.name == "singlehtml" else kind
+    numbers = self.builder.fignumbers.get(key, {}).get(node["ids"][0] if node["ids"] else "")
+    if not numbers:
+        return ""
+    language = page_language(self.builder.app, self.docnames[-1])
+    prefix = PREFIXES.get(language, PREFIXES["en"])[kind]
+    return f"{prefix} {'.'.join(map(str, numbers))}"
+
+
+def visit_numbered_figure(self, node: nodes.Element) -> None:
+    number = _number(self, node, "figure")
+    label = f'<span class="caption-number">{html.escape(number)}:</span> ' if number else ""
+    self.body.append(self.starttag(node, "figure", "", CLASS="trustexp-figure"))
+    self.body.append(node[0].astext())
+    self.body.append(
+        f'<figcaption>{label}<span class="caption-text">{html.escape(node["caption"])}</span>'
+        "</figcaption></figure>\n"
+    )
+    raise nodes.SkipNode
+
+
+def visit_numbered_table(self, node: nodes.Element) -> None:
+    number = _number(self, node, "table")
+    inner = node[0].astext()
+    if number:
+        inner = inner.replace(
+            "<caption>", f'<caption><span class="caption-number">{html.escape(number)}:</span> ', 1
+        )
+    self.body.append(self.starttag(node, "div", "", CLASS="trustexp-numbered-table"))
+    self.body.append(inner + "</div>\n")
+    raise nodes.SkipNode
 
 
 def citation_file(srcdir: Path, configured: str = "") -> Path | None:
@@ -199,5 +289,9 @@ def setup(app: Sphinx) -> dict:
     app.add_config_value("trustexp_page_languages", {}, "html")
     app.add_config_value("trustexp_citation_file", "", "html")
     app.add_transform(ScrollableTables)
+    app.add_transform(NumberedOutputs)
+    for kind, node in NODES.items():
+        visit = globals()[f"visit_numbered_{kind}"]
+        app.add_enumerable_node(node, kind, _caption, html=(visit, None))  # singlehtml: same
     app.connect("html-page-context", on_page, priority=600)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

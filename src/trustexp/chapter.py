@@ -1,7 +1,8 @@
 """What every chapter notebook opens with: validated parameters and data, theme, and output helpers.
 
 A notebook calls ``ch = chapter.open("outflow", params_file)`` once, then only short calls:
-``ch.show(chart)``, ``ch.table(frame, caption=...)``, ``ch.glue("key", text)``,
+``ch.show(chart, alt_text=..., name="fig-...")``, ``ch.table(frame, caption=..., name="tab-...")``,
+``ch.glue("key", text)``,
 ``ch.record(estimates)`` and finally ``ch.save()`` (writes the chapter's rows to the results store).
 Callouts are MyST admonitions in the notebooks' markdown cells, with numbers glued in; what a chapter
 shows (tables, texts, rows) is built by ``trustexp.chapters.<key>``.
@@ -19,7 +20,7 @@ import pandas as pd
 from IPython.display import HTML, Markdown, display
 from myst_nb import glue
 
-from trustexp import disclosure, verdicts
+from trustexp import disclosure, numbering, verdicts
 from trustexp.charts import ChartDisplay, enable_theme, set_data_note
 from trustexp.config import Params, load_params
 from trustexp.data.cohort import read_cohort
@@ -39,6 +40,7 @@ class Chapter:
     _charts: ChartDisplay = field(default_factory=ChartDisplay)
     _rows: list[pd.DataFrame] = field(default_factory=list)
     glued: dict[str, str] = field(default_factory=dict)
+    numbered: list[str] = field(default_factory=list)
 
     @cached_property
     def data(self):
@@ -73,12 +75,21 @@ class Chapter:
         """This parameter set's results-store folder."""
         return self.params.results_dir(self.root)
 
-    def show(self, chart, alt_text: str) -> None:
+    def show(self, chart, alt_text: str, name: str, caption: str | None = None) -> None:
         """Display a chart: interactive in the book, a static PNG in the notebook file.
 
         ``alt_text``: a sentence saying what the chart shows (its name for screen readers).
+        ``name`` (``fig-...``): the label the text refers to with ``{numref}``; the book numbers
+        the figure and shows ``caption`` (default: the alt text) below it.
         """
-        self._charts.show(chart, alt_text)
+        self._charts.show(chart, alt_text, self._name("figure", name), caption)
+
+    def _name(self, kind: str, name: str) -> str:
+        numbering.check_name(kind, name)
+        if name in self.numbered:
+            raise ValueError(f"{kind} name {name!r} used twice in chapter {self.key!r}")
+        self.numbered.append(name)
+        return name
 
     def glue(self, name: str, text: str) -> None:
         """Glue a pre-formatted string for use in prose as ``{glue:text}`name```."""
@@ -112,10 +123,16 @@ class Chapter:
         self,
         frame: pd.DataFrame,
         caption: str,
+        name: str,
         counts: tuple[str, ...] | list[str] = (),
         dependent: tuple[str, ...] | list[str] = (),
     ) -> None:
-        """Display a captioned table; count columns pass through disclosure control first."""
+        """Display a captioned table; count columns pass through disclosure control first.
+
+        ``name`` (``tab-...``): the label the text refers to with ``{numref}``; the book numbers
+        the table in its caption.
+        """
+        self._name("table", name)
 
         shown, n_sup = disclosure.protect(frame, counts, self.threshold, dependent)
         html = shown.to_html(
@@ -126,7 +143,7 @@ class Chapter:
         foot = disclosure.note(n_sup, self.threshold)
         if foot:
             html += f'\n<p class="trustexp-disclosure">{escape(foot)}</p>'
-        display(HTML(html))
+        display(HTML(numbering.mark("table", name, caption, html)))
 
     def record(self, estimates: pd.DataFrame) -> None:
         """Add estimates (``outcome, contrast, estimate, ci_low, ci_high, p, n, method, scale``)."""

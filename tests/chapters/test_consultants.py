@@ -185,3 +185,19 @@ def test_view_text_names_one_direction_only_when_every_gap_is_clear_that_way():
     assert show.view_text(both_higher).startswith(
         "The consultants judged their clients more positively"
     )
+
+
+def test_consultant_only_charts_are_referred_to_by_number_however_many_there_are():
+    from trustexp.chapters.consultants import only_figure_name, only_figures_markdown
+
+    assert only_figure_name("job_readiness") == "fig-consultants-only-job-readiness"
+    assert only_figures_markdown({"progress": None}) == (
+        "{numref}`fig-consultants-only-progress` shows the consultants' mean rating per arm and "
+        "wave, with 95% confidence intervals."
+    )
+    three = only_figures_markdown(["a", "b", "c"])
+    assert three.startswith(
+        "{numref}`fig-consultants-only-a`, {numref}`fig-consultants-only-b` and "
+        "{numref}`fig-consultants-only-c` show "
+    )
+    assert "numref" not in only_figures_markdown([])

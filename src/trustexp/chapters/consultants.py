@@ -305,3 +305,18 @@ def published_texts() -> dict[str, str]:
         "pub_consultants": str(published("consultants_vs_participants", "value")),
         "pub_ladder_measure": str(published("social_participation", "finding", "value")),
     }
+
+
+def only_figure_name(item: str) -> str:
+    """The figure label of the chart of an item only the consultants rated."""
+    return "fig-consultants-only-" + item.replace("_", "-")
+
+
+def only_figures_markdown(items: list[str] | dict[str, Any]) -> str:
+    """MyST sentence that refers by number to the charts of the consultant-only items (none: says so)."""
+    refs = [f"{{numref}}`{only_figure_name(i)}`" for i in items]
+    if not refs:
+        return "Every consultant-rated item was also answered by the participants in these data."
+    listed = refs[0] if len(refs) == 1 else ", ".join(refs[:-1]) + " and " + refs[-1]
+    verb = "shows" if len(refs) == 1 else "show"
+    return f"{listed} {verb} the consultants' mean rating per arm and wave, with 95% confidence intervals."

@@ -51,6 +51,7 @@ import vl_convert as vlc
 from fontTools.ttLib import TTFont
 from IPython.display import display
 
+from trustexp import numbering
 from trustexp.vocab import GROUPS, group_label
 
 # Okabe–Ito hues, distinguishable under the common colour-vision deficiencies; the orange is a
@@ -592,15 +593,22 @@ class ChartDisplay:
     def __init__(self) -> None:
         self._seq = 0
 
-    def show(self, chart, alt_text: str) -> None:
+    def show(
+        self, chart, alt_text: str, name: str | None = None, caption: str | None = None
+    ) -> None:
         """Display the chart as a static PNG (for GitHub) and as an interactive HTML chart.
 
         ``alt_text`` (required: a sentence saying what the chart shows) is the chart's accessible
-        name in the book and the PNG's alt text.
+        name in the book and the PNG's alt text. With ``name`` (``fig-...``) the book numbers the
+        chart as a figure with ``caption`` (default: the alt text) below it
+        (``trustexp.numbering``).
         """
 
         text = check_alt_text(alt_text)
         self._seq += 1
         png = base64.b64encode(to_png(chart, text)).decode()
         display({"image/png": png}, raw=True, metadata={"image/png": {"alt": text}})
-        display({"text/html": to_html(chart, text, self._seq)}, raw=True)
+        markup = to_html(chart, text, self._seq)
+        if name is not None:
+            markup = numbering.mark("figure", name, caption or text, markup)
+        display({"text/html": markup}, raw=True)
