@@ -380,11 +380,12 @@ def phone(playwright, tmp_path_factory):
 
 @pytest.mark.parametrize("width", ["desktop", "phone"])
 @pytest.mark.parametrize("path", PAGES or ["(no built book)"])
-def test_page_has_no_serious_accessibility_violation_and_every_source_resolves(
+def test_page_has_no_serious_accessibility_violation_no_table_too_wide_and_sources_resolve(
     path, width, server, request, axe, source_keys
 ):
     """axe-core (served from the installed package, not a CDN) on the whole page, charts drawn
-    and fitted; source keys."""
+    and fitted; no table wider than the column unless deliberately scrollable with its first
+    numeric column in view (``browser_checks.wide_tables``); source keys."""
     if not PAGES:
         _unavailable(f"no built book at {HTML}: run `make book` first")
     context = request.getfixturevalue("browser" if width == "desktop" else "phone")
@@ -394,7 +395,9 @@ def test_page_has_no_serious_accessibility_violation_and_every_source_resolves(
     browser_checks.wait_for_fitted(page)
     violations = browser_checks.axe_violations(page, axe)
     unresolved = browser_checks.unresolved_sources(page, HTML, source_keys)
+    wide_tables = browser_checks.wide_tables(page)
     _close(page, visit, server)
+    assert not wide_tables, f"{path} ({width}): tables too wide: {wide_tables}"
     blocking = [v for v in violations if v["impact"] in BLOCKING]
     assert not blocking, f"{path} ({width}): " + "; ".join(
         f"{v['rule']} ({v['impact']}, {v['nodes']}x, e.g. {v['target']}): {v['help']}"

@@ -313,6 +313,24 @@ def test_wrap_tables_makes_each_project_table_a_named_scroll_region_once():
     assert tr.wrap_tables(wrapped) == wrapped
 
 
+def test_a_table_caption_moves_above_the_table_numbered_and_names_it():
+    inner = tr.wrap_tables(
+        '<table border="0" class="dataframe trustexp-table">\n<caption>Shares &amp; counts'
+        "</caption><tr><td>1</td></tr></table>"
+    )
+    out = tr.table_caption(inner, "Tabel 3.2", "tab-shares")
+    assert out.startswith(
+        '<p class="trustexp-table-caption" id="tab-shares-caption"><span class="caption-number">'
+        "Tabel 3.2:</span> Shares &amp; counts</p>\n"
+    )
+    assert "<caption>" not in out
+    assert '<table aria-labelledby="tab-shares-caption" border="0"' in out
+    assert 'aria-label="Shares &amp; counts"' in out  # the scroll region keeps its name
+    assert tr.table_caption("<table><tr><td>1</td></tr></table>", "Table 1.1", "t") == (
+        "<table><tr><td>1</td></tr></table>"
+    )
+
+
 def test_citation_meta_tags_escape_values_and_name_the_book_of_a_chapter():
     cff = {"authors": [{"given-names": "Jane", "family-names": "Doe"}, {"name": "A & B team"}]}
     tags = tr.citation_meta(cff, "Outflow", "The book", "en", "../book.pdf", year="2026")

@@ -151,14 +151,24 @@ def visit_numbered_figure(self, node: nodes.Element) -> None:
     raise nodes.SkipNode
 
 
+def table_caption(inner: str, number: str, anchor: str) -> str:
+    """A table's caption moved above its scroll region, numbered, so that it wraps in the text
+    column however wide the table is (a ``<caption>`` is as wide as its table); the table is
+    named by it (``aria-labelledby``)."""
+    m = _CAPTION.search(inner)
+    if not m:
+        return inner
+    shown = f'<span class="caption-number">{html.escape(number)}:</span> ' if number else ""
+    ident = f"{anchor}-caption"
+    visible = f'<p class="trustexp-table-caption" id="{ident}">{shown}{m[1]}</p>\n'
+    table = inner[: m.start()] + inner[m.end() :]
+    table = re.sub(r"<table\b", f'<table aria-labelledby="{ident}"', table, count=1)
+    return visible + table
+
+
 def visit_numbered_table(self, node: nodes.Element) -> None:
-    number = _number(self, node, "table")
-    inner = node[0].astext()
-    if number:
-        inner = inner.replace(
-            "<caption>", f'<caption><span class="caption-number">{html.escape(number)}:</span> ', 1
-        )
     self.body.append(self.starttag(node, "div", "", CLASS="trustexp-numbered-table"))
+    inner = table_caption(node[0].astext(), _number(self, node, "table"), node["ids"][0])
     self.body.append(inner + "</div>\n")
     raise nodes.SkipNode
 

@@ -127,7 +127,8 @@ class Chapter:
         counts: tuple[str, ...] | list[str] = (),
         dependent: tuple[str, ...] | list[str] = (),
     ) -> None:
-        """Display a captioned table; count columns pass through disclosure control first.
+        """Display a captioned table; count columns pass through disclosure control first and
+        the leading label columns are folded into one (``fold_labels``).
 
         ``name`` (``tab-...``): the label the text refers to with ``{numref}``; the book numbers
         the table in its caption.
@@ -135,9 +136,11 @@ class Chapter:
         self._name("table", name)
 
         shown, n_sup = disclosure.protect(frame, counts, self.threshold, dependent)
+        shown = fold_labels(shown)
         html = shown.to_html(
             index=False, border=0, classes="trustexp-table", escape=True, na_rep=""
         )
+        html = label_markup(html)
         html = mark_text_columns(html, text_columns(shown))
         html = html.replace(">\n", f">\n<caption>{escape(caption)}</caption>\n", 1)
         foot = disclosure.note(n_sup, self.threshold)
@@ -159,6 +162,69 @@ class Chapter:
         rows = pd.concat(self._rows, ignore_index=True)
         rows = verdicts.annotate(rows, verdicts.margins_of(self.params.analysis.plan))
         return write_results(rows, self.key, self.results_dir)
+
+
+NUMBER_CELL = re.compile(r"^[<>≤≥±+\-−–]?\s*[\d.,]+\s*(%|pp|×)?$")
+"""A cell that reads as a number (its first token, before " [" or " ("): ``0.42``, ``< 10``,
+``+2.0 pp``, ``23.0%`` (the same rule as the browser check of tables)."""
+LABEL_OPEN, LABEL_BREAK, LABEL_CLOSE = "\ue000", "\ue001", "\ue002"
+"""Private-use characters around and between the parts of a folded label cell (they survive
+``to_html``'s escaping); ``label_markup`` turns them into one line per part."""
+
+
+def label_markup(html: str) -> str:
+    """The folded label cells of a ``to_html`` table as one block per part (CSS: the first bold)."""
+    return (
+        html.replace(LABEL_OPEN, '<span class="trustexp-parts"><span>')
+        .replace(LABEL_BREAK, "</span><span>")
+        .replace(LABEL_CLOSE, "</span></span>")
+    )
+
+
+def _reads_as_number(value) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, (int, float)):
+        return True
+    first = re.split(r"\s+\[|\s+\(", str(value).strip())[0]
+    return bool(NUMBER_CELL.match(first))
+
+
+def label_columns(frame: pd.DataFrame) -> int:
+    """How many leading columns hold labels: the columns before the first one whose filled
+    cells mostly read as numbers (0 when no column does, as in a table of text)."""
+    for i in range(frame.shape[1]):
+        values = frame.iloc[:, i].dropna()
+        if pd.api.types.is_bool_dtype(values):
+            continue
+        if pd.api.types.is_numeric_dtype(values) or (
+            len(values) and sum(map(_reads_as_number, values)) >= len(values) / 2
+        ):
+            return i
+    return 0
+
+
+def fold_labels(frame: pd.DataFrame) -> pd.DataFrame:
+    """One label column instead of several: the leading label columns (``label_columns``)
+    joined, one part per line, under a header naming them ("outcome / contrast").
+
+    The first number of a row then follows its label directly, so it stays in view on a phone
+    while the rest of a wide table scrolls (the first column is sticky).
+    """
+    k = label_columns(frame)
+    if k < 2:
+        return frame
+    cols = list(frame.columns[:k])
+    parts = frame[cols].astype(object).where(frame[cols].notna(), "")
+    label = parts.apply(
+        lambda r: (
+            LABEL_OPEN + LABEL_BREAK.join(str(v) for v in r if str(v).strip() != "") + LABEL_CLOSE
+        ),
+        axis=1,
+    )
+    out = frame.drop(columns=cols)
+    out.insert(0, " / ".join(str(c) for c in cols), label)
+    return out
 
 
 TEXT_CELL_CHARS = 24

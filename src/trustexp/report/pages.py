@@ -146,7 +146,7 @@ def write_provenance_page(path: Path, params_file: str | Path, params, root: Pat
         "",
         f"- source: `{prov['data_manifest'].get('source', 'unknown')}`",
         "",
-        _md_table(file_rows, ["table", "file", "rows", "sha256"])
+        _md_table(file_rows, ["table", "rows", "file", "sha256"])
         if file_rows
         else "No data manifest found.",
         "",
