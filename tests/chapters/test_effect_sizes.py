@@ -154,6 +154,22 @@ def test_multiplicity_table_says_the_plan_status_and_the_verdict() -> None:
     assert (change["plan"], change["verdict"]) == ("exploratory", "a clear gain")
 
 
+def test_the_overview_splits_into_one_table_per_kind_of_contrast_without_losing_a_row() -> None:
+    adjusted = show.with_plan(show.effect_overview(fixture_store()), AnalysisPlan())
+    whole = show.multiplicity_table(adjusted)
+    parts = {
+        k: show.multiplicity_table(adjusted, kind=k)
+        for k in (show.RANDOMISED, show.VS_NON, show.WITHIN)
+    }
+    assert sum(len(t) for t in parts.values()) == len(whole)
+    assert all(" vs regular service" in c for c in parts[show.RANDOMISED]["contrast"])
+    assert len(parts[show.WITHIN]) and all(
+        "vs regular service" not in c for c in parts[show.WITHIN]["contrast"]
+    )
+    together = pd.concat(parts.values()).sort_values(["outcome", "contrast"], ignore_index=True)
+    assert together.equals(whole.sort_values(["outcome", "contrast"], ignore_index=True))
+
+
 def test_overview_rows_pass_the_store_schema(tmp_path) -> None:
     from trustexp.results import write_results
 

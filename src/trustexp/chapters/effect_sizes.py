@@ -182,10 +182,14 @@ def with_plan(overview: pd.DataFrame, plan, alpha: float = 0.05) -> pd.DataFrame
 
 
 def multiplicity_table(
-    adjusted: pd.DataFrame, margins: dict[str, float] | None = None
+    adjusted: pd.DataFrame, margins: dict[str, float] | None = None, kind: str | None = None
 ) -> pd.DataFrame:
     """The display table of the overview: the estimate in its unit and standardised, the p-values
-    before and after the plan's correction, and the verdict."""
+    before and after the plan's correction, and the verdict; with ``kind`` (``RANDOMISED``,
+    ``VS_NON``, ``WITHIN``) only the contrasts of that kind, so the long overview reads as three
+    tables: the lottery's effects, the comparisons with non-participants, the changes."""
+    if kind is not None:
+        adjusted = adjusted[adjusted["kind"] == kind]
     status = [
         ("confirmed under the plan" if r.rejected else "tested, not confirmed")
         if r.tested_under_plan
