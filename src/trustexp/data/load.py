@@ -210,13 +210,15 @@ def _read_file(table: str, path: Path) -> tuple[pd.DataFrame, str | None, dict[s
     return frame, ".", dict(meta.variable_value_labels or {})
 
 
-def _rename(table: str, frame: pd.DataFrame, file: str, problems: list[str]) -> pd.DataFrame:
-    names = codebook.aliases(table)
+def column_mapping(table: str, names: list[str], file: str, problems: list[str]) -> dict[str, str]:
+    """Map a file's column names onto canonical ones (codebook aliases, any case, BOM and blanks
+    stripped); names not in the codebook are ignored; two names for one column are a problem."""
+    aliases = codebook.aliases(table)
     mapping: dict[str, str] = {}
     seen: dict[str, str] = {}
-    for col in frame.columns:
+    for col in names:
         key = str(col).strip().lstrip("\ufeff").lower()
-        canon = names.get(key)
+        canon = aliases.get(key)
         if canon is None:
             continue
         if canon in seen:
@@ -231,7 +233,22 @@ def _rename(table: str, frame: pd.DataFrame, file: str, problems: list[str]) -> 
             continue
         seen[canon] = str(col)
         mapping[col] = canon
+    return mapping
+
+
+def _rename(table: str, frame: pd.DataFrame, file: str, problems: list[str]) -> pd.DataFrame:
+    mapping = column_mapping(table, list(frame.columns), file, problems)
     return frame[list(mapping)].rename(columns=mapping)
+
+
+def missing_column(file: str, name: str, seen: list[str]) -> str:
+    """The message for a required column that is not in the file."""
+    return violation(
+        file,
+        name,
+        [],
+        f"required column is missing (columns seen: {', '.join(map(str, seen))})",
+    )
 
 
 def _text(series: pd.Series) -> pd.Series:
@@ -265,6 +282,10 @@ def _parse_dates(series: pd.Series) -> pd.Series:
     return out.astype("datetime64[ns]")
 
 
+Failure = tuple[pd.Series, str, pd.Series]
+"""One broken rule of a column: (mask of the offending cells, rule, the values to show)."""
+
+
 def _parse_column(
     table: str,
     name: str,
@@ -280,6 +301,26 @@ def _parse_column(
     ``mark`` is the file's decimal mark; ``chosen`` says it was set by ``data.decimal`` (then a
     number written with the other mark gets its own message) rather than told from the file.
     """
+    parsed, failures = parse_cells(table, name, raw, labels, mark, chosen)
+    for mask, rule, values in failures:
+        problems.append(violation(file, name, _rows_of(mask), rule, values))
+    return parsed
+
+
+def parse_cells(
+    table: str,
+    name: str,
+    raw: pd.Series,
+    labels: dict | None = None,
+    mark: str = ".",
+    chosen: bool = False,
+) -> tuple[pd.Series, list[Failure]]:
+    """Parse cells of one column to its codebook type: (parsed cells, broken rules in order).
+
+    The one definition of a cell's meaning: the pandas loader applies it to a whole column, the
+    streamed registry (``raw_registry``) to the distinct cells of a column.
+    """
+    failures: list[Failure] = []
     spec = codebook.column_spec(table, name)
     kind = spec["type"]
     if labels and kind in ("category", "bool"):
@@ -295,31 +336,23 @@ def _parse_column(
         text = raw if pd.api.types.is_datetime64_any_dtype(raw) else _text(raw)
         bad = parsed.isna() & text.notna()
         if bad.any():
-            problems.append(
-                violation(
-                    file,
-                    name,
-                    _rows_of(bad),
-                    "not a date (use yyyy-mm-dd or dd-mm-yyyy)",
-                    text[bad].astype(str),
-                )
+            failures.append(
+                (bad, "not a date (use yyyy-mm-dd or dd-mm-yyyy)", text[bad].astype(str))
             )
         if kind == "month":
             parsed = parsed.dt.to_period("M").dt.to_timestamp().astype("datetime64[ns]")
-        return parsed
+        return parsed, failures
     text = _text(raw)
     if kind in ("id", "string"):
-        return text
+        return text, failures
     if kind == "bool":
         codes = codebook.bool_codes()
         lowered = text.str.lower()
         mapped = lowered.map(lambda v: codes.get(v, pd.NA) if v is not pd.NA else pd.NA)
         bad = mapped.isna() & text.notna()
         if bad.any():
-            problems.append(
-                violation(file, name, _rows_of(bad), "must be true/false (ja/nee, 1/0)", text[bad])
-            )
-        return mapped.astype("boolean")
+            failures.append((bad, "must be true/false (ja/nee, 1/0)", text[bad]))
+        return mapped.astype("boolean"), failures
     if kind in ("int", "float"):
         num = read_numbers(text, mark)
         bad = num.isna() & text.notna()
@@ -327,38 +360,28 @@ def _parse_column(
         wrong_mark = bad & read_numbers(text, other).notna() if chosen else bad & False
         text_cells = bad & ~wrong_mark
         if wrong_mark.any():
-            problems.append(
-                violation(
-                    file,
-                    name,
-                    _rows_of(wrong_mark),
+            failures.append(
+                (
+                    wrong_mark,
                     f"written with a {_MARK_NAMES[other]}, but data.decimal says this file "
                     f"uses a {_MARK_NAMES[mark]}",
                     text[wrong_mark],
                 )
             )
         if text_cells.any():
-            problems.append(
-                violation(
-                    file, name, _rows_of(text_cells), "text in a numeric column", text[text_cells]
-                )
-            )
+            failures.append((text_cells, "text in a numeric column", text[text_cells]))
         if kind == "int":
             frac = num.notna() & (num != np.floor(num.fillna(0)))
             if frac.any():
-                problems.append(
-                    violation(file, name, _rows_of(frac), "must be a whole number", num[frac])
-                )
+                failures.append((frac, "must be a whole number", num[frac]))
                 num = num.where(~frac)
             # a whole number beyond 2**53 has no exact float and overflows int64 near 2**63
             huge = num.notna() & (num.abs() > 2**53)
             if huge.any():
-                problems.append(
-                    violation(file, name, _rows_of(huge), "whole number out of range", num[huge])
-                )
+                failures.append((huge, "whole number out of range", num[huge]))
                 num = num.where(~huge)
-            return num.astype("Int64")
-        return num.astype("float64")
+            return num.astype("Int64"), failures
+        return num.astype("float64"), failures
     if kind == "category":
         codes = codebook.level_codes(table, name)
         lowered = text.str.lower().str.replace(r"\s+", " ", regex=True)
@@ -366,16 +389,14 @@ def _parse_column(
         bad = mapped.isna() & text.notna()
         if bad.any():
             allowed = ", ".join(map(str, codebook.levels(table, name)))
-            problems.append(
-                violation(
-                    file,
-                    name,
-                    _rows_of(bad),
+            failures.append(
+                (
+                    bad,
                     f"unknown level (allowed: {allowed}, or their codes in the codebook)",
                     text[bad],
                 )
             )
-        return mapped.astype(object)
+        return mapped.astype(object), failures
     raise ValueError(f"unknown codebook type {kind!r}")
 
 
@@ -442,14 +463,7 @@ def read_table(
     for name, spec in codebook.columns(table).items():
         if name not in renamed:
             if spec.get("required", True):
-                problems.append(
-                    violation(
-                        file,
-                        name,
-                        [],
-                        f"required column is missing (columns seen: {', '.join(map(str, frame.columns))})",
-                    )
-                )
+                problems.append(missing_column(file, name, list(frame.columns)))
             parsed[name] = pd.Series(pd.NA, index=frame.index, dtype=object)
             continue
         parsed[name] = _parse_column(

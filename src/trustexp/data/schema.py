@@ -30,25 +30,37 @@ ROW_CONVENTION = "rows are data rows: 1 = first row under the header (spreadshee
 _ANSWER_COLUMNS = SURVEY_ITEMS
 
 
-def _show(values: Iterable[Any]) -> str:
+def _show(values: Iterable[Any], total: int | None = None) -> str:
     vals = list(values)
+    total = len(vals) if total is None else max(total, len(vals))
     shown = ", ".join(repr(v) if isinstance(v, str) else str(v) for v in vals[:MAX_SHOWN])
-    if len(vals) > MAX_SHOWN:
-        shown += f" (and {len(vals) - MAX_SHOWN} more)"
+    if total > MAX_SHOWN:
+        shown += f" (and {total - MAX_SHOWN} more)"
     return shown
 
 
 def violation(
-    file: str, column: str, rows: Sequence[int], rule: str, values: Iterable[Any] = ()
+    file: str,
+    column: str,
+    rows: Sequence[int],
+    rule: str,
+    values: Iterable[Any] = (),
+    *,
+    n_rows: int | None = None,
+    n_values: int | None = None,
 ) -> str:
-    """Format one violation: file, column, 1-based data rows, rule and offending values (capped)."""
+    """Format one violation: file, column, 1-based data rows, rule and offending values (capped).
+
+    ``n_rows`` / ``n_values``: the totals when only the first rows / values are passed (a check
+    run in DuckDB fetches the first few and counts the rest); the message then reads the same.
+    """
     rows = sorted(set(int(r) for r in rows))
     text = f"{file}: column {column!r}: {rule}"
     if rows:
-        text += f"; rows {_show(rows)}"
+        text += f"; rows {_show(rows, n_rows)}"
     vals = list(dict.fromkeys(values))
     if vals:
-        text += f"; values seen: {_show(vals)}"
+        text += f"; values seen: {_show(vals, n_values)}"
     return text
 
 
