@@ -34,12 +34,15 @@ import pandas as pd
 
 from trustexp.data import codebook
 from trustexp.data.cohort import (
+    REGISTRY_DIR,
     Cohort,
+    atomic_dir,
     code_digest,
     data_digest,
     read_manifest,
     sha256_file,
-    write_cohort,
+    write_cohort_into,
+    write_manifest,
 )
 from trustexp.data.schema import ROW_CONVENTION, schema_violations, validate_cohort, violation
 from trustexp.errors import InvalidData, InvalidParameters
@@ -503,12 +506,33 @@ def decimal_of(decimal: str | Mapping[str, str], table: str) -> str:
     return decimal
 
 
-def load_raw(raw_dir: Path | str, decimal: str | Mapping[str, str] = "auto") -> Cohort:
+def _streams(table: str, path: Path, registry_dir: Path | str | None) -> bool:
+    from trustexp.data.raw_registry import streamable
+
+    return (
+        registry_dir is not None
+        and table == "registry"
+        and path.suffix.lower() == ".csv"
+        and streamable(table)
+    )
+
+
+def load_raw(
+    raw_dir: Path | str,
+    decimal: str | Mapping[str, str] = "auto",
+    registry_dir: Path | str | None = None,
+) -> Cohort:
     """Read, map and validate the five raw files of ``raw_dir``; raise ``InvalidData`` on any problem.
 
     ``decimal`` is the decimal mark of the CSV files: ``"auto"`` (told per file from its numbers;
     an undecidable file is refused), ``"."`` or ``","`` for every file, or a mapping of table
     to mark (tables not named: ``auto``).
+
+    ``registry_dir``: when given, a CSV registry is streamed by DuckDB into Parquet parts there
+    (``raw_registry.stream_registry_csv``) and checked on disk, never read whole into pandas; the
+    cohort's registry is then on disk (``registry_path``). The caller owns the folder (``prepare``
+    passes one inside the temporary cohort folder). A ``.sav`` or Parquet registry is read by
+    pandas either way. Without it every table is read into pandas.
     """
     raw_dir = Path(raw_dir)
     if not raw_dir.is_dir():
@@ -516,7 +540,20 @@ def load_raw(raw_dir: Path | str, decimal: str | Mapping[str, str] = "auto") -> 
     paths, problems = find_table_files(raw_dir)
     frames: dict[str, pd.DataFrame] = {}
     rater_missing = False
+    streamed = None
     for table, path in paths.items():
+        if _streams(table, path, registry_dir):
+            from trustexp.data.raw_registry import stream_registry_csv
+
+            if decimal_of(decimal, table) not in DECIMAL_OPTIONS:  # checked as read_table does
+                raise InvalidParameters(
+                    f"decimal must be one of {', '.join(DECIMAL_OPTIONS)}, "
+                    f"not {decimal_of(decimal, table)!r}"
+                )
+            streamed = stream_registry_csv(path, Path(str(registry_dir)), problems)
+            if streamed is not None:
+                frames[table] = codebook.empty_frame(table)
+            continue
         frame = read_table(table, path, problems, decimal_of(decimal, table))
         if frame is not None:
             frames[table] = frame
@@ -540,12 +577,23 @@ def load_raw(raw_dir: Path | str, decimal: str | Mapping[str, str] = "auto") -> 
 
     if len(frames) < len(codebook.TABLES):
         for table, frame in frames.items():
+            if table == "registry" and streamed is not None:
+                problems.extend(fresh(streamed.schema_violations()))
+                continue
             problems.extend(fresh(schema_violations(table, frame, files[table])))
         raise InvalidData(f"the files in {raw_dir} cannot be used ({ROW_CONVENTION}):", problems)
-    cohort = Cohort(registry_path=None, source="raw", seed=None, **frames)
+    cohort = Cohort(
+        registry_path=streamed.glob if streamed else None, source="raw", seed=None, **frames
+    )
     _fill_rater(cohort, rater_missing)
+    registry_problems = None
+    if streamed is not None:
+        registry_problems = (
+            streamed.schema_violations(),
+            streamed.cross_violations(cohort.population),
+        )
     try:
-        validate_cohort(cohort, files)
+        validate_cohort(cohort, files, registry_problems)
     except InvalidData as err:
         problems.extend(fresh(err.violations))
     if problems:
@@ -573,10 +621,27 @@ def _has_column(path: Path, table: str, name: str) -> bool:
 
 
 def validate_dir(path: Path | str, decimal: str | Mapping[str, str] = "auto") -> str:
-    """Check a raw folder (``trustexp validate DIR``); return a one-paragraph summary or raise."""
-    cohort = load_raw(path, decimal)
-    parts = [f"{t} {len(cohort.table(t)):,} rows" for t in codebook.TABLES]
+    """Check a raw folder (``trustexp validate DIR``); return a one-paragraph summary or raise.
+
+    A CSV registry is streamed into a temporary folder (removed afterwards), as ``prepare`` does.
+    """
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="trustexp-validate-") as tmp:
+        cohort = load_raw(path, decimal, registry_dir=Path(tmp) / REGISTRY_DIR)
+        rows = {t: len(cohort.table(t)) for t in codebook.TABLES}
+        if cohort.registry_on_disk:
+            rows["registry"] = _parquet_rows(cohort.registry_path or "")
+    parts = [f"{t} {rows[t]:,} rows" for t in codebook.TABLES]
     return f"{path}: all five tables are valid ({'; '.join(parts)})"
+
+
+def _parquet_rows(pattern: str) -> int:
+    import glob
+
+    import pyarrow.parquet as pq
+
+    return sum(pq.ParquetFile(f).metadata.num_rows for f in glob.glob(pattern))
 
 
 def _raw_digest(raw_dir: Path, decimal: str | Mapping[str, str] = "auto") -> str:
@@ -628,13 +693,18 @@ def prepare(params: Params, root: Path | str = ".") -> Path:
         and _intact(dest, manifest)
     ):
         return dest
-    cohort = load_raw(raw_dir, params.data.decimal)
-    cohort.meta = {
-        "raw_digest": digest,
-        "raw_dir": params.data.raw_dir,
-        "scale": params.cohort.comparison,
-    }
-    return write_cohort(cohort, dest)
+    # written into a temporary folder that replaces ``dest`` only when all is valid; a CSV
+    # registry is streamed straight into its ``registry/`` folder (never whole in pandas)
+    with atomic_dir(dest) as tmp:
+        cohort = load_raw(raw_dir, params.data.decimal, registry_dir=tmp / REGISTRY_DIR)
+        cohort.meta = {
+            "raw_digest": digest,
+            "raw_dir": params.data.raw_dir,
+            "scale": params.cohort.comparison,
+        }
+        write_cohort_into(cohort, tmp)
+        write_manifest(tmp, {"source": cohort.source, "seed": cohort.seed, **cohort.meta})
+    return dest
 
 
 __all__ = [
