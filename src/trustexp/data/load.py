@@ -578,7 +578,7 @@ def load_raw(
     if len(frames) < len(codebook.TABLES):
         for table, frame in frames.items():
             if table == "registry" and streamed is not None:
-                problems.extend(fresh(streamed.schema_violations()))
+                problems.extend(fresh(streamed.violations()[0]))
                 continue
             problems.extend(fresh(schema_violations(table, frame, files[table])))
         raise InvalidData(f"the files in {raw_dir} cannot be used ({ROW_CONVENTION}):", problems)
@@ -588,10 +588,7 @@ def load_raw(
     _fill_rater(cohort, rater_missing)
     registry_problems = None
     if streamed is not None:
-        registry_problems = (
-            streamed.schema_violations(),
-            streamed.cross_violations(cohort.population),
-        )
+        registry_problems = streamed.violations(cohort.population)
     try:
         validate_cohort(cohort, files, registry_problems)
     except InvalidData as err:

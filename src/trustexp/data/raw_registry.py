@@ -55,6 +55,7 @@ _BLANKS = "".join(c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace())
 _SEPARATORS = (";", ",", "\t", "|")
 _BLOCK = 1 << 22
 _SHOWN = 5
+_MONTH_INDEX = "(year(month) * 12 + month(month) - 1)"
 
 
 def streamable(table: str) -> bool:
@@ -76,7 +77,13 @@ def _connect(work: Path):
     except duckdb.Error:  # refused inside Jupyter without ipywidgets; shows none there
         pass
     blanks = _BLANKS.replace("'", "''")
-    con.execute(f"CREATE MACRO clean(x) AS NULLIF(trim(x, '{blanks}'), '')")
+    # trim(x, characters) is slow (microseconds a cell): only cells that begin or end with
+    # something other than printable ASCII go through it
+    con.execute(
+        "CREATE MACRO clean(x) AS CASE WHEN ord(x) BETWEEN 33 AND 126 "
+        "AND ord(right(x, 1)) BETWEEN 33 AND 126 THEN x "
+        f"ELSE NULLIF(trim(x, '{blanks}'), '') END"
+    )
     return con
 
 
@@ -117,6 +124,7 @@ class _Source:
     sep: str
     skip: int  # blank lines before the header
     names: list[str]  # header cells, as pandas names them
+    parallel: bool = True  # DuckDB cannot read quoted line breaks in parallel with null_padding
 
 
 def _head(path: Path) -> str | None:
@@ -174,7 +182,7 @@ def _read_csv_sql(src: _Source) -> str:
     return (
         f"read_csv({_quote(str(src.path))}, delim={_quote(src.sep)}, header=true, quote='\"', "
         f"escape='\"', auto_detect=false, columns={{{cols}}}, null_padding=true, "
-        f"parallel=false, skip={src.skip})"
+        f"parallel={str(src.parallel).lower()}, skip={src.skip})"
     )
 
 
@@ -289,12 +297,20 @@ def stream_registry_csv(
     is the caller's (a temporary folder renamed into place only when everything is valid); its
     sibling ``<folder>.work`` holds DuckDB's spill files and a re-encoded copy of a cp1252 file.
     """
+    path, folder = Path(path), Path(folder)
+    work = folder.parent / f".{folder.name}.work"
+    work.mkdir(parents=True, exist_ok=True)
+    try:
+        return _stream(path, folder, work, problems)
+    finally:
+        _rmtree(work)
+
+
+def _stream(path: Path, folder: Path, work: Path, problems: list[str]) -> StreamedRegistry | None:
     import duckdb
     import pyarrow as pa
 
-    path, folder = Path(path), Path(folder)
     file = path.name
-    work = folder.parent / f".{folder.name}.work"
     try:
         src = _source(path, work)
     except InvalidData as err:
@@ -319,22 +335,26 @@ def stream_registry_csv(
             problems.append(_missing_column(file, name, src.names))
     present = [n for n in expected if n in mapping]
     coded_names = [n for n in present if expected[n]["type"] in _CODED]
-    csv_sql = _read_csv_sql(src)
     keep = _keep_sql(len(src.names))
     select = ", ".join(f"clean(c{mapping[n]}) AS {n}" for n in present) or "1 AS one"
-    rows_sql = f"SELECT {select} FROM {csv_sql} WHERE {keep}"
+    sets = ", ".join(f"({n})" for n in coded_names)
+    grouping = ", ".join(f"grouping({n}) AS g_{n}, {n}" for n in coded_names)
     con = _connect(work)
     try:
-        try:
-            sets = ", ".join(f"({n})" for n in coded_names)
-            grouping = ", ".join(f"grouping({n}) AS g_{n}, {n}" for n in coded_names)
-            distinct = con.execute(
-                f"SELECT {grouping + ', ' if grouping else ''}count(*) AS n FROM ({rows_sql}) "
-                f"GROUP BY GROUPING SETS ({sets + ', ' if sets else ''}())"
-            ).df()
-        except duckdb.Error as err:
-            problems.append(f"{file}: cannot be read as CSV ({_first_lines(err)})")
-            return None
+        for parallel in (True, False):
+            src.parallel = parallel
+            rows_sql = f"SELECT {select} FROM {_read_csv_sql(src)} WHERE {keep}"
+            try:
+                distinct = con.execute(
+                    f"SELECT {grouping + ', ' if grouping else ''}count(*) AS n FROM ({rows_sql}) "
+                    f"GROUP BY GROUPING SETS ({sets + ', ' if sets else ''}())"
+                ).df()
+                break
+            except duckdb.Error as err:
+                if parallel and "parallel=false" in str(err):
+                    continue
+                problems.append(f"{file}: cannot be read as CSV ({_first_lines(err)})")
+                return None
         total_set = distinct
         for n in coded_names:
             total_set = total_set[total_set[f"g_{n}"] == 1]
@@ -370,7 +390,6 @@ def stream_registry_csv(
             out.close()
     finally:
         con.close()
-        _rmtree(work)
     return StreamedRegistry(
         file=file,
         folder=folder,
@@ -455,20 +474,11 @@ class StreamedRegistry:
             FROM read_parquet({_quote(self.glob)}, filename=true, file_row_number=true)"""
         )
 
-    def _run(self, fn) -> list[str]:
-        con = _connect(self.folder.parent / f".{self.folder.name}.work")
-        try:
-            self._view(con)
-            return fn(con)
-        finally:
-            con.close()
-            _rmtree(self.folder.parent / f".{self.folder.name}.work")
-
     def _rows_rule(self, con, where: str, column: str, rule: str, value: str | None) -> list[str]:
         """One message for the rows matching ``where``: first rows, count, values in row order."""
         n, rows = con.execute(
             f"SELECT count(*), min(rn, {_SHOWN}) FROM reg WHERE {where}"
-        ).fetchone()
+        ).fetchall()[0]
         if not n:
             return []
         values: list[Any] = []
@@ -481,41 +491,70 @@ class StreamedRegistry:
             values = [v for (v,) in found]
             n_values = con.execute(
                 f"SELECT count(DISTINCT {value}) FROM reg WHERE {where}"
-            ).fetchone()[0]
+            ).fetchall()[0][0]
         return [violation(self.file, column, rows, rule, values, n_rows=n, n_values=n_values)]
 
-    def schema_violations(self) -> list[str]:
-        """What pandera reports for a registry frame: duplicate keys, empty cells, wrong types."""
+    def violations(self, population: pd.DataFrame | None = None) -> tuple[list[str], list[str]]:
+        """The registry's rules checked on the parts: (per-table, cross-table) violations.
 
-        def check(con) -> list[str]:
-            out = self._duplicates(con)
-            shown = {"person_id": pd.NA, "month": pd.NaT, "on_benefit": pd.NA}
-            for name, spec in codebook.columns(TABLE).items():
-                if spec.get("nullable", False):
-                    continue
-                n, rows = con.execute(
-                    f"SELECT count(*), min(rn, {_SHOWN}) FROM reg WHERE {name} IS NULL"
-                ).fetchone()
-                if not n:
-                    continue
-                rules = ["must not be empty"]
-                if spec["type"] == "bool":  # a bool column with empty cells is not 'bool'
-                    rules.append("wrong type (expected 'bool')")
-                for rule in rules:
-                    out.append(violation(self.file, name, rows, rule, [shown[name]], n_rows=n))
-            return out
+        Per-table: what pandera reports for a registry frame (duplicate keys, empty cells, wrong
+        types). Cross-table (only with ``population``): ``schema.registry_violations``' rules
+        (persons known, months contiguous, exit rows off benefit). One scan per rule; the
+        per-person counts that tell whether any duplicate or gap exists are taken once.
+        """
+        work = self.folder.parent / f".{self.folder.name}.work"
+        con = _connect(work)
+        try:
+            self._view(con)
+            m = _MONTH_INDEX
+            con.execute(
+                f"""CREATE TEMP TABLE people AS SELECT person_id,
+                  count(month) <> count(DISTINCT month) OR count(*) - count(month) > 1 AS dup,
+                  person_id IS NOT NULL AND count(month) > 0
+                    AND count(DISTINCT month) <> max({m}) - min({m}) + 1 AS gap
+                FROM reg GROUP BY person_id HAVING dup OR gap"""
+            )
+            per_table = self._duplicates(con) + self._empty_cells(con)
+            cross = [] if population is None else self._cross(con, population)
+        finally:
+            con.close()
+            _rmtree(work)
+        return per_table, cross
 
-        return self._run(check)
+    def _empty_cells(self, con) -> list[str]:
+        required = [
+            name
+            for name, spec in codebook.columns(TABLE).items()
+            if not spec.get("nullable", False)
+        ]
+        counts = con.execute(
+            "SELECT "
+            + ", ".join(
+                f"count(*) FILTER (WHERE {n} IS NULL), min(rn, {_SHOWN}) FILTER (WHERE {n} IS NULL)"
+                for n in required
+            )
+            + " FROM reg"
+        ).fetchall()[0]
+        shown = {"id": pd.NA, "month": pd.NaT, "date": pd.NaT, "bool": pd.NA}
+        out = []
+        for i, name in enumerate(required):
+            n, rows = counts[2 * i], counts[2 * i + 1]
+            if not n:
+                continue
+            kind = codebook.column_spec(TABLE, name)["type"]
+            rules = ["must not be empty"]
+            if kind == "bool":  # a bool column with empty cells is not 'bool' for pandera
+                rules.append("wrong type (expected 'bool')")
+            for rule in rules:
+                out.append(
+                    violation(self.file, name, rows, rule, [shown.get(kind, pd.NA)], n_rows=n)
+                )
+        return out
 
     def _duplicates(self, con) -> list[str]:
         """Rows sharing (person_id, month), reported once per key column as pandera does."""
-        # cheap test first (one group per person): as many distinct months as months, and at
-        # most one empty month
-        any_dup = con.execute(
-            """SELECT count(*) FROM (SELECT person_id FROM reg GROUP BY person_id
-               HAVING count(month) <> count(DISTINCT month) OR count(*) - count(month) > 1)"""
-        ).fetchone()[0]
-        if not any_dup:
+        # ``people``: persons with fewer distinct months than months, or two empty months
+        if not con.execute("SELECT count(*) FROM people WHERE dup").fetchall()[0][0]:
             return []
         con.execute(
             """CREATE OR REPLACE TEMP TABLE dups AS
@@ -531,13 +570,13 @@ class StreamedRegistry:
         for flag in ("has_person", "has_month"):
             n, rows = con.execute(
                 f"SELECT count(*), min(rn, {_SHOWN}) FROM dups WHERE {flag}"
-            ).fetchone()
+            ).fetchall()[0]
             if not n:
                 continue
             keys = con.execute(
                 f"SELECT DISTINCT key FROM dups WHERE {flag} ORDER BY key LIMIT {_SHOWN}"
             ).fetchall()
-            n_keys = con.execute(f"SELECT count(DISTINCT key) FROM dups WHERE {flag}").fetchone()
+            n_keys = con.execute(f"SELECT count(DISTINCT key) FROM dups WHERE {flag}").fetchall()[0]
             out.append(
                 violation(
                     self.file,
@@ -551,47 +590,37 @@ class StreamedRegistry:
             )
         return out
 
-    def cross_violations(self, population: pd.DataFrame) -> list[str]:
-        """The registry's cross-table rules (``schema.registry_violations``), on the parts."""
-
-        def check(con) -> list[str]:
-            con.register("pop_df", population[["person_id"]].astype({"person_id": object}))
-            con.execute(
-                "CREATE TEMP TABLE pop AS SELECT DISTINCT CAST(person_id AS VARCHAR) "
-                "AS person_id FROM pop_df WHERE person_id IS NOT NULL"
-            )
-            con.unregister("pop_df")
-            out = self._rows_rule(
+    def _cross(self, con, population: pd.DataFrame) -> list[str]:
+        """``schema.registry_violations``' rules, on the parts."""
+        con.register("pop_df", population[["person_id"]].astype({"person_id": object}))
+        con.execute(
+            "CREATE TEMP TABLE pop AS SELECT DISTINCT CAST(person_id AS VARCHAR) "
+            "AS person_id FROM pop_df WHERE person_id IS NOT NULL"
+        )
+        con.unregister("pop_df")
+        out = self._rows_rule(
+            con,
+            "person_id IS NOT NULL AND person_id NOT IN (SELECT person_id FROM pop)",
+            "person_id",
+            "registry person not in population",
+            "person_id",
+        )
+        out.extend(self._gaps(con))
+        out.extend(
+            self._rows_rule(
                 con,
-                "person_id IS NOT NULL AND person_id NOT IN (SELECT person_id FROM pop)",
-                "person_id",
-                "registry person not in population",
-                "person_id",
+                "exit_reason IS NOT NULL AND coalesce(on_benefit, false)",
+                "exit_reason",
+                "exit reason in a month on benefit (the exit row is the first month off benefit)",
+                "CAST(exit_reason AS VARCHAR)",
             )
-            out.extend(self._gaps(con))
-            out.extend(
-                self._rows_rule(
-                    con,
-                    "exit_reason IS NOT NULL AND coalesce(on_benefit, false)",
-                    "exit_reason",
-                    "exit reason in a month on benefit (the exit row is the first month off "
-                    "benefit)",
-                    "CAST(exit_reason AS VARCHAR)",
-                )
-            )
-            return out
-
-        return self._run(check)
+        )
+        return out
 
     def _gaps(self, con) -> list[str]:
         """Months missing within a person's span: the row after each gap, as pandas finds it."""
-        m = "(year(month) * 12 + month(month) - 1)"
-        con.execute(
-            f"""CREATE OR REPLACE TEMP TABLE suspects AS SELECT person_id FROM reg
-            WHERE person_id IS NOT NULL AND month IS NOT NULL GROUP BY person_id
-            HAVING count(DISTINCT month) <> max({m}) - min({m}) + 1"""
-        )
-        if not con.execute("SELECT count(*) FROM suspects").fetchone()[0]:
+        m = _MONTH_INDEX
+        if not con.execute("SELECT count(*) FROM people WHERE gap").fetchall()[0][0]:
             return []
         con.execute(
             f"""CREATE OR REPLACE TEMP TABLE gaps AS
@@ -599,10 +628,10 @@ class StreamedRegistry:
               SELECT rn, person_id, {m} AS k,
                      lag({m}) OVER (PARTITION BY person_id ORDER BY {m}, rn) AS prev
               FROM reg WHERE month IS NOT NULL
-                AND person_id IN (SELECT person_id FROM suspects))
+                AND person_id IN (SELECT person_id FROM people WHERE gap))
             WHERE k - prev > 1"""
         )
-        n, rows = con.execute(f"SELECT count(*), min(rn, {_SHOWN}) FROM gaps").fetchone()
+        n, rows = con.execute(f"SELECT count(*), min(rn, {_SHOWN}) FROM gaps").fetchall()[0]
 
         def ym(col: str) -> str:
             return f"printf('%04d-%02d', {col} // 12, {col} % 12 + 1)"
@@ -611,7 +640,7 @@ class StreamedRegistry:
         values = con.execute(
             f"SELECT {value} FROM gaps ORDER BY person_id, k, rn LIMIT {_SHOWN}"
         ).fetchall()
-        n_values = con.execute(f"SELECT count(DISTINCT {value}) FROM gaps").fetchone()[0]
+        n_values = con.execute(f"SELECT count(DISTINCT {value}) FROM gaps").fetchall()[0][0]
         return [
             violation(
                 self.file,
