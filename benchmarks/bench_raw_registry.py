@@ -15,7 +15,7 @@ peak RSS (``VmHWM`` of ``/proc/self/status``: ``ru_maxrss`` keeps the forking pa
 ``--rss-cap-gb`` (the machine is shared): such a run is reported as not finished.
 
     .venv/bin/python benchmarks/bench_raw_registry.py --people 100000 --runs 3
-    .venv/bin/python benchmarks/bench_raw_registry.py --people 800000 --runs 1 --sides new,old
+    .venv/bin/python benchmarks/bench_raw_registry.py --people 800000 --runs 3 --old-runs 1
 """
 
 from __future__ import annotations
@@ -157,6 +157,9 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--sides", default="new,old")
     ap.add_argument("--params", default="params/oss.yml")
+    ap.add_argument(
+        "--old-runs", type=int, default=None, help="runs of the old side (default --runs)"
+    )
     ap.add_argument("--rss-cap-gb", type=float, default=12.0)
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-raw-registry-"))
@@ -166,8 +169,11 @@ def main() -> None:
         sizes["write_raw_s"] = round(time.perf_counter() - t, 1)
         print(json.dumps(sizes), flush=True)
         runs: dict[str, list[dict]] = {s: [] for s in args.sides.split(",")}
-        for _ in range(args.runs):  # rounds interleave the sides
-            for side in runs:
+        wanted = {s: args.runs for s in runs}
+        if args.old_runs is not None and "old" in wanted:
+            wanted["old"] = args.old_runs
+        for i in range(max(wanted.values())):  # rounds interleave the sides
+            for side in [s for s in runs if i < wanted[s]]:
                 r = one_run(side, work / "raw", args.people, args.params, args.rss_cap_gb * 1024)
                 print(json.dumps(r), flush=True)
                 runs[side].append(r)
