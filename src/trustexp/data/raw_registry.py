@@ -292,8 +292,8 @@ def stream_registry_csv(
 
     Appends the reading problems (unreadable file, missing or doubled columns, cells that are not
     a date, a yes/no or a known exit reason) to ``problems`` in the pandas loader's words and
-    returns the converted registry, whose rule checks (``schema_violations``,
-    ``cross_violations``) run on the parts; None when the file cannot be read at all. ``folder``
+    returns the converted registry, whose rule checks (``StreamedRegistry.violations``) run on
+    the parts; None when the file cannot be read at all. ``folder``
     is the caller's (a temporary folder renamed into place only when everything is valid); its
     sibling ``<folder>.work`` holds DuckDB's spill files and a re-encoded copy of a cp1252 file.
     """
@@ -424,14 +424,14 @@ def _cell_violation(
     con, src: _Source, col: int, file: str, name: str, rule: str, cells: list[str]
 ) -> str:
     """Find the rows of the offending cells in the CSV (one ordered scan, on failure only)."""
-    con.execute("CREATE OR REPLACE TEMP TABLE bad_cells (v VARCHAR)")
-    con.executemany("INSERT INTO bad_cells VALUES (?)", [[c] for c in cells])
+    con.register("bad_cells", pd.DataFrame({"v": pd.Series(cells, dtype=object)}))
     hits = con.execute(
         f"""SELECT v, min(rn, {_SHOWN}) AS first_rows, min(rn) AS first, count(*) AS n
         FROM (SELECT row_number() OVER () AS rn, clean(c{col}) AS v
               FROM {_read_csv_sql(src)} WHERE {_keep_sql(len(src.names))})
         WHERE v IN (SELECT v FROM bad_cells) GROUP BY v ORDER BY first"""
     ).fetchall()
+    con.unregister("bad_cells")
     rows = sorted(r for _, first_rows, _, _ in hits for r in first_rows)[:_SHOWN]
     values = [v for v, *_ in hits]
     return violation(
