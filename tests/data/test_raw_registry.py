@@ -350,3 +350,13 @@ def test_a_file_of_many_scan_chunks_keeps_its_order_and_row_numbers(tmp_path, mo
     ]
     assert streamed is not None and len(streamed.parts) == 5
     assert _normal(_parts(tmp_path / "out")) == _normal(old)
+
+
+def test_streamed_parts_are_byte_identical_across_runs(tiny, tmp_path, small_parts):
+    """The manifest hashes the parts, and chapters are cached on it: same files, same bytes."""
+    folder = write_csv(tiny, tmp_path / "raw")
+    one, two = _prepare(folder, tmp_path / "one"), _prepare(folder, tmp_path / "two")
+    files = sorted(p.relative_to(one) for p in (one / "registry").glob("*.parquet"))
+    assert len(files) > 1
+    assert all((one / f).read_bytes() == (two / f).read_bytes() for f in files)
+    assert (one / "manifest.json").read_text() == (two / "manifest.json").read_text()
