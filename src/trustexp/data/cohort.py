@@ -165,7 +165,9 @@ def write_cohort_into(cohort: Cohort, tmp: Path) -> None:
     reg_dir.mkdir(exist_ok=True)
     if cohort.registry_on_disk:
         for i, src in enumerate(sorted(glob.glob(cohort.registry_path or ""))):
-            shutil.copyfile(src, reg_dir / f"part-{i:05d}.parquet")
+            dst = reg_dir / f"part-{i:05d}.parquet"
+            if Path(src).resolve() != dst.resolve():  # a streamed registry is written in place
+                shutil.copyfile(src, dst)
     else:
         registry = codebook.coerce_canonical("registry", cohort.registry)
         write_frame(registry, reg_dir / "part-00000.parquet")

@@ -34,12 +34,15 @@ import pandas as pd
 
 from trustexp.data import codebook
 from trustexp.data.cohort import (
+    REGISTRY_DIR,
     Cohort,
+    atomic_dir,
     code_digest,
     data_digest,
     read_manifest,
     sha256_file,
-    write_cohort,
+    write_cohort_into,
+    write_manifest,
 )
 from trustexp.data.schema import ROW_CONVENTION, schema_violations, validate_cohort, violation
 from trustexp.errors import InvalidData, InvalidParameters
@@ -210,13 +213,15 @@ def _read_file(table: str, path: Path) -> tuple[pd.DataFrame, str | None, dict[s
     return frame, ".", dict(meta.variable_value_labels or {})
 
 
-def _rename(table: str, frame: pd.DataFrame, file: str, problems: list[str]) -> pd.DataFrame:
-    names = codebook.aliases(table)
+def column_mapping(table: str, names: list[str], file: str, problems: list[str]) -> dict[str, str]:
+    """Map a file's column names onto canonical ones (codebook aliases, any case, BOM and blanks
+    stripped); names not in the codebook are ignored; two names for one column are a problem."""
+    aliases = codebook.aliases(table)
     mapping: dict[str, str] = {}
     seen: dict[str, str] = {}
-    for col in frame.columns:
+    for col in names:
         key = str(col).strip().lstrip("\ufeff").lower()
-        canon = names.get(key)
+        canon = aliases.get(key)
         if canon is None:
             continue
         if canon in seen:
@@ -231,7 +236,22 @@ def _rename(table: str, frame: pd.DataFrame, file: str, problems: list[str]) -> 
             continue
         seen[canon] = str(col)
         mapping[col] = canon
+    return mapping
+
+
+def _rename(table: str, frame: pd.DataFrame, file: str, problems: list[str]) -> pd.DataFrame:
+    mapping = column_mapping(table, list(frame.columns), file, problems)
     return frame[list(mapping)].rename(columns=mapping)
+
+
+def missing_column(file: str, name: str, seen: list[str]) -> str:
+    """The message for a required column that is not in the file."""
+    return violation(
+        file,
+        name,
+        [],
+        f"required column is missing (columns seen: {', '.join(map(str, seen))})",
+    )
 
 
 def _text(series: pd.Series) -> pd.Series:
@@ -265,6 +285,10 @@ def _parse_dates(series: pd.Series) -> pd.Series:
     return out.astype("datetime64[ns]")
 
 
+Failure = tuple[pd.Series, str, pd.Series]
+"""One broken rule of a column: (mask of the offending cells, rule, the values to show)."""
+
+
 def _parse_column(
     table: str,
     name: str,
@@ -280,6 +304,26 @@ def _parse_column(
     ``mark`` is the file's decimal mark; ``chosen`` says it was set by ``data.decimal`` (then a
     number written with the other mark gets its own message) rather than told from the file.
     """
+    parsed, failures = parse_cells(table, name, raw, labels, mark, chosen)
+    for mask, rule, values in failures:
+        problems.append(violation(file, name, _rows_of(mask), rule, values))
+    return parsed
+
+
+def parse_cells(
+    table: str,
+    name: str,
+    raw: pd.Series,
+    labels: dict | None = None,
+    mark: str = ".",
+    chosen: bool = False,
+) -> tuple[pd.Series, list[Failure]]:
+    """Parse cells of one column to its codebook type: (parsed cells, broken rules in order).
+
+    The one definition of a cell's meaning: the pandas loader applies it to a whole column, the
+    streamed registry (``raw_registry``) to the distinct cells of a column.
+    """
+    failures: list[Failure] = []
     spec = codebook.column_spec(table, name)
     kind = spec["type"]
     if labels and kind in ("category", "bool"):
@@ -295,31 +339,23 @@ def _parse_column(
         text = raw if pd.api.types.is_datetime64_any_dtype(raw) else _text(raw)
         bad = parsed.isna() & text.notna()
         if bad.any():
-            problems.append(
-                violation(
-                    file,
-                    name,
-                    _rows_of(bad),
-                    "not a date (use yyyy-mm-dd or dd-mm-yyyy)",
-                    text[bad].astype(str),
-                )
+            failures.append(
+                (bad, "not a date (use yyyy-mm-dd or dd-mm-yyyy)", text[bad].astype(str))
             )
         if kind == "month":
             parsed = parsed.dt.to_period("M").dt.to_timestamp().astype("datetime64[ns]")
-        return parsed
+        return parsed, failures
     text = _text(raw)
     if kind in ("id", "string"):
-        return text
+        return text, failures
     if kind == "bool":
         codes = codebook.bool_codes()
         lowered = text.str.lower()
         mapped = lowered.map(lambda v: codes.get(v, pd.NA) if v is not pd.NA else pd.NA)
         bad = mapped.isna() & text.notna()
         if bad.any():
-            problems.append(
-                violation(file, name, _rows_of(bad), "must be true/false (ja/nee, 1/0)", text[bad])
-            )
-        return mapped.astype("boolean")
+            failures.append((bad, "must be true/false (ja/nee, 1/0)", text[bad]))
+        return mapped.astype("boolean"), failures
     if kind in ("int", "float"):
         num = read_numbers(text, mark)
         bad = num.isna() & text.notna()
@@ -327,38 +363,28 @@ def _parse_column(
         wrong_mark = bad & read_numbers(text, other).notna() if chosen else bad & False
         text_cells = bad & ~wrong_mark
         if wrong_mark.any():
-            problems.append(
-                violation(
-                    file,
-                    name,
-                    _rows_of(wrong_mark),
+            failures.append(
+                (
+                    wrong_mark,
                     f"written with a {_MARK_NAMES[other]}, but data.decimal says this file "
                     f"uses a {_MARK_NAMES[mark]}",
                     text[wrong_mark],
                 )
             )
         if text_cells.any():
-            problems.append(
-                violation(
-                    file, name, _rows_of(text_cells), "text in a numeric column", text[text_cells]
-                )
-            )
+            failures.append((text_cells, "text in a numeric column", text[text_cells]))
         if kind == "int":
             frac = num.notna() & (num != np.floor(num.fillna(0)))
             if frac.any():
-                problems.append(
-                    violation(file, name, _rows_of(frac), "must be a whole number", num[frac])
-                )
+                failures.append((frac, "must be a whole number", num[frac]))
                 num = num.where(~frac)
             # a whole number beyond 2**53 has no exact float and overflows int64 near 2**63
             huge = num.notna() & (num.abs() > 2**53)
             if huge.any():
-                problems.append(
-                    violation(file, name, _rows_of(huge), "whole number out of range", num[huge])
-                )
+                failures.append((huge, "whole number out of range", num[huge]))
                 num = num.where(~huge)
-            return num.astype("Int64")
-        return num.astype("float64")
+            return num.astype("Int64"), failures
+        return num.astype("float64"), failures
     if kind == "category":
         codes = codebook.level_codes(table, name)
         lowered = text.str.lower().str.replace(r"\s+", " ", regex=True)
@@ -366,16 +392,14 @@ def _parse_column(
         bad = mapped.isna() & text.notna()
         if bad.any():
             allowed = ", ".join(map(str, codebook.levels(table, name)))
-            problems.append(
-                violation(
-                    file,
-                    name,
-                    _rows_of(bad),
+            failures.append(
+                (
+                    bad,
                     f"unknown level (allowed: {allowed}, or their codes in the codebook)",
                     text[bad],
                 )
             )
-        return mapped.astype(object)
+        return mapped.astype(object), failures
     raise ValueError(f"unknown codebook type {kind!r}")
 
 
@@ -442,14 +466,7 @@ def read_table(
     for name, spec in codebook.columns(table).items():
         if name not in renamed:
             if spec.get("required", True):
-                problems.append(
-                    violation(
-                        file,
-                        name,
-                        [],
-                        f"required column is missing (columns seen: {', '.join(map(str, frame.columns))})",
-                    )
-                )
+                problems.append(missing_column(file, name, list(frame.columns)))
             parsed[name] = pd.Series(pd.NA, index=frame.index, dtype=object)
             continue
         parsed[name] = _parse_column(
@@ -489,12 +506,33 @@ def decimal_of(decimal: str | Mapping[str, str], table: str) -> str:
     return decimal
 
 
-def load_raw(raw_dir: Path | str, decimal: str | Mapping[str, str] = "auto") -> Cohort:
+def _streams(table: str, path: Path, registry_dir: Path | str | None) -> bool:
+    from trustexp.data.raw_registry import streamable
+
+    return (
+        registry_dir is not None
+        and table == "registry"
+        and path.suffix.lower() == ".csv"
+        and streamable(table)
+    )
+
+
+def load_raw(
+    raw_dir: Path | str,
+    decimal: str | Mapping[str, str] = "auto",
+    registry_dir: Path | str | None = None,
+) -> Cohort:
     """Read, map and validate the five raw files of ``raw_dir``; raise ``InvalidData`` on any problem.
 
     ``decimal`` is the decimal mark of the CSV files: ``"auto"`` (told per file from its numbers;
     an undecidable file is refused), ``"."`` or ``","`` for every file, or a mapping of table
     to mark (tables not named: ``auto``).
+
+    ``registry_dir``: when given, a CSV registry is streamed by DuckDB into Parquet parts there
+    (``raw_registry.stream_registry_csv``) and checked on disk, never read whole into pandas; the
+    cohort's registry is then on disk (``registry_path``). The caller owns the folder (``prepare``
+    passes one inside the temporary cohort folder). A ``.sav`` or Parquet registry is read by
+    pandas either way. Without it every table is read into pandas.
     """
     raw_dir = Path(raw_dir)
     if not raw_dir.is_dir():
@@ -502,7 +540,20 @@ def load_raw(raw_dir: Path | str, decimal: str | Mapping[str, str] = "auto") -> 
     paths, problems = find_table_files(raw_dir)
     frames: dict[str, pd.DataFrame] = {}
     rater_missing = False
+    streamed = None
     for table, path in paths.items():
+        if _streams(table, path, registry_dir):
+            from trustexp.data.raw_registry import stream_registry_csv
+
+            if decimal_of(decimal, table) not in DECIMAL_OPTIONS:  # checked as read_table does
+                raise InvalidParameters(
+                    f"decimal must be one of {', '.join(DECIMAL_OPTIONS)}, "
+                    f"not {decimal_of(decimal, table)!r}"
+                )
+            streamed = stream_registry_csv(path, Path(str(registry_dir)), problems)
+            if streamed is not None:
+                frames[table] = codebook.empty_frame(table)
+            continue
         frame = read_table(table, path, problems, decimal_of(decimal, table))
         if frame is not None:
             frames[table] = frame
@@ -526,12 +577,20 @@ def load_raw(raw_dir: Path | str, decimal: str | Mapping[str, str] = "auto") -> 
 
     if len(frames) < len(codebook.TABLES):
         for table, frame in frames.items():
+            if table == "registry" and streamed is not None:
+                problems.extend(fresh(streamed.violations()[0]))
+                continue
             problems.extend(fresh(schema_violations(table, frame, files[table])))
         raise InvalidData(f"the files in {raw_dir} cannot be used ({ROW_CONVENTION}):", problems)
-    cohort = Cohort(registry_path=None, source="raw", seed=None, **frames)
+    cohort = Cohort(
+        registry_path=streamed.glob if streamed else None, source="raw", seed=None, **frames
+    )
     _fill_rater(cohort, rater_missing)
+    registry_problems = None
+    if streamed is not None:
+        registry_problems = streamed.violations(cohort.population)
     try:
-        validate_cohort(cohort, files)
+        validate_cohort(cohort, files, registry_problems)
     except InvalidData as err:
         problems.extend(fresh(err.violations))
     if problems:
@@ -559,10 +618,27 @@ def _has_column(path: Path, table: str, name: str) -> bool:
 
 
 def validate_dir(path: Path | str, decimal: str | Mapping[str, str] = "auto") -> str:
-    """Check a raw folder (``trustexp validate DIR``); return a one-paragraph summary or raise."""
-    cohort = load_raw(path, decimal)
-    parts = [f"{t} {len(cohort.table(t)):,} rows" for t in codebook.TABLES]
+    """Check a raw folder (``trustexp validate DIR``); return a one-paragraph summary or raise.
+
+    A CSV registry is streamed into a temporary folder (removed afterwards), as ``prepare`` does.
+    """
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="trustexp-validate-") as tmp:
+        cohort = load_raw(path, decimal, registry_dir=Path(tmp) / REGISTRY_DIR)
+        rows = {t: len(cohort.table(t)) for t in codebook.TABLES}
+        if cohort.registry_on_disk:
+            rows["registry"] = _parquet_rows(cohort.registry_path or "")
+    parts = [f"{t} {rows[t]:,} rows" for t in codebook.TABLES]
     return f"{path}: all five tables are valid ({'; '.join(parts)})"
+
+
+def _parquet_rows(pattern: str) -> int:
+    import glob
+
+    import pyarrow.parquet as pq
+
+    return sum(pq.ParquetFile(f).metadata.num_rows for f in glob.glob(pattern))
 
 
 def _raw_digest(raw_dir: Path, decimal: str | Mapping[str, str] = "auto") -> str:
@@ -614,13 +690,18 @@ def prepare(params: Params, root: Path | str = ".") -> Path:
         and _intact(dest, manifest)
     ):
         return dest
-    cohort = load_raw(raw_dir, params.data.decimal)
-    cohort.meta = {
-        "raw_digest": digest,
-        "raw_dir": params.data.raw_dir,
-        "scale": params.cohort.comparison,
-    }
-    return write_cohort(cohort, dest)
+    # written into a temporary folder that replaces ``dest`` only when all is valid; a CSV
+    # registry is streamed straight into its ``registry/`` folder (never whole in pandas)
+    with atomic_dir(dest) as tmp:
+        cohort = load_raw(raw_dir, params.data.decimal, registry_dir=tmp / REGISTRY_DIR)
+        cohort.meta = {
+            "raw_digest": digest,
+            "raw_dir": params.data.raw_dir,
+            "scale": params.cohort.comparison,
+        }
+        write_cohort_into(cohort, tmp)
+        write_manifest(tmp, {"source": cohort.source, "seed": cohort.seed, **cohort.meta})
+    return dest
 
 
 __all__ = [

@@ -30,25 +30,37 @@ ROW_CONVENTION = "rows are data rows: 1 = first row under the header (spreadshee
 _ANSWER_COLUMNS = SURVEY_ITEMS
 
 
-def _show(values: Iterable[Any]) -> str:
+def _show(values: Iterable[Any], total: int | None = None) -> str:
     vals = list(values)
+    total = len(vals) if total is None else max(total, len(vals))
     shown = ", ".join(repr(v) if isinstance(v, str) else str(v) for v in vals[:MAX_SHOWN])
-    if len(vals) > MAX_SHOWN:
-        shown += f" (and {len(vals) - MAX_SHOWN} more)"
+    if total > MAX_SHOWN:
+        shown += f" (and {total - MAX_SHOWN} more)"
     return shown
 
 
 def violation(
-    file: str, column: str, rows: Sequence[int], rule: str, values: Iterable[Any] = ()
+    file: str,
+    column: str,
+    rows: Sequence[int],
+    rule: str,
+    values: Iterable[Any] = (),
+    *,
+    n_rows: int | None = None,
+    n_values: int | None = None,
 ) -> str:
-    """Format one violation: file, column, 1-based data rows, rule and offending values (capped)."""
+    """Format one violation: file, column, 1-based data rows, rule and offending values (capped).
+
+    ``n_rows`` / ``n_values``: the totals when only the first rows / values are passed (a check
+    run in DuckDB fetches the first few and counts the rest); the message then reads the same.
+    """
     rows = sorted(set(int(r) for r in rows))
     text = f"{file}: column {column!r}: {rule}"
     if rows:
-        text += f"; rows {_show(rows)}"
+        text += f"; rows {_show(rows, n_rows)}"
     vals = list(dict.fromkeys(values))
     if vals:
-        text += f"; values seen: {_show(vals)}"
+        text += f"; values seen: {_show(vals, n_values)}"
     return text
 
 
@@ -440,17 +452,26 @@ def default_files(cohort: Cohort | None = None) -> dict[str, str]:
     return files
 
 
-def validate_cohort(cohort: Cohort, files: dict[str, str] | None = None) -> None:
+def validate_cohort(
+    cohort: Cohort,
+    files: dict[str, str] | None = None,
+    registry_problems: tuple[list[str], list[str]] | None = None,
+) -> None:
     """Check every table and every cross-table rule; raise ``InvalidData`` listing every violation.
 
     ``files`` maps table names to the file names shown in messages (default ``<table>.parquet``).
     Row numbers are data rows, 1 = the first row under the header (spreadsheet row 2).
+    ``registry_problems``: for a registry on disk converted from a raw file, its per-table and
+    cross-table violations already found in the raw file's rows (``raw_registry``), used instead
+    of ``registry_violations_sql`` (which names the Parquet files).
     """
     names = {**default_files(cohort), **(files or {})}
     problems: list[str] = []
     for table in codebook.TABLES:
         frame = cohort.table(table)
         if table == "registry" and cohort.registry_on_disk:
+            if registry_problems is not None:
+                problems.extend(registry_problems[0])
             continue
         problems.extend(schema_violations(table, frame, names[table]))
     try:
@@ -462,7 +483,10 @@ def validate_cohort(cohort: Cohort, files: dict[str, str] | None = None) -> None
             f"cross-table rules not checked until the errors above are fixed ({type(err).__name__})"
         )
     if cohort.registry_on_disk:
-        problems.extend(registry_violations_sql(cohort.registry_path or "", cohort.population))
+        if registry_problems is not None:
+            problems.extend(registry_problems[1])
+        else:
+            problems.extend(registry_violations_sql(cohort.registry_path or "", cohort.population))
     if problems:
         raise InvalidData(
             f"the data break {len(problems)} rule(s) of the codebook ({ROW_CONVENTION}):", problems
