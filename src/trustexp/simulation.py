@@ -28,6 +28,8 @@ import math
 import multiprocessing as mp
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -70,29 +72,35 @@ PRIMARY: tuple[tuple[str, str, str, str], ...] = (
 # --------------------------------------------------------------------------- one cohort
 
 
-def _frames(params: Params) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, np.ndarray]]:
-    """Participants (with wellbeing at waves 0 and 2), everyone (for the ATT), and truth pieces."""
+@dataclass
+class _Cohort:
+    """One drawn cohort as the arrays the estimators read (participants first in ``registry``)."""
+
+    arm_idx: np.ndarray  # participants' arm, index into ARMS
+    cluster_rank: np.ndarray  # participants' consultant, as the rank of its label
+    full_p: np.ndarray  # participants' full-time exit within the window (0/1)
+    full_n: np.ndarray  # non-participants' full-time exit within the window (0/1)
+    y0: np.ndarray  # wellbeing at wave 0 (NaN: no answer)
+    y2: np.ndarray  # wellbeing at wave 2
+    registry: np.ndarray  # registry covariates (``cluster_robust.registry_matrix``), everyone
+    effect: np.ndarray  # each participant's true change in P(full-time exit)
+    effect_pop: np.ndarray  # the same with consultant effects set to zero
+    arm_mean: dict[str, float]  # each arm's mean P(full-time exit) over consultants drawn
+
+
+def _cohort(params: Params) -> _Cohort:
+    """Draw one cohort (the generator's streams) and keep the arrays the estimators need."""
     dr = draw_municipal(params, with_non_participants=True)
     window = params.analysis.outflow_window_months
     rows = survey_rows(params, dr.ids_p, dr.cov_p["age"], dr.cov_p["migration_background"],
                        dr.cov_p["benefit_months"], dr.education, dr.arm_idx, dr.consultant_idx,
                        dr.consultant_ids)  # fmt: skip
-    arm = np.asarray(ARMS, dtype=object)[dr.arm_idx]
     full_p = ((dr.exit_k >= 1) & (dr.exit_k <= window) & (dr.reason == 0)).astype(float)
     full_n = ((dr.exit_n >= 1) & (dr.exit_n <= window) & (dr.reason_n == 0)).astype(float)
-    part = pd.DataFrame({
-        "participant": 1, "arm": arm, "consultant_id": dr.consultant_ids[dr.consultant_idx],
-        "outflow_full": full_p, "y0": rows[0]["wellbeing"], "y": rows[4]["wellbeing"],
-        **{k: v for k, v in dr.cov_p.items()},
-    })  # fmt: skip
-    n_non = len(full_n)
-    non = {"participant": np.zeros(n_non, np.int64), "arm": np.full(n_non, None, object),
-           "consultant_id": np.full(n_non, None, object), "outflow_full": full_n, **dr.cov_n}  # fmt: skip
-    # column by column: pd.concat of frames with all-None columns spends its time checking NaNs
-    everyone = pd.DataFrame({
-        col: np.concatenate([np.asarray(part[col].to_numpy()), np.asarray(non[col])])
-        for col in part.columns if col not in ("y0", "y")
-    })  # fmt: skip
+    # clusters in the sorted order of the consultants' labels (what cluster_robust factorises)
+    label_rank = np.empty(len(dr.consultant_ids), np.int64)
+    label_rank[np.argsort(dr.consultant_ids, kind="stable")] = np.arange(len(dr.consultant_ids))
+    registry = np.vstack([cr.registry_matrix(dr.cov_p), cr.registry_matrix(dr.cov_n)])
     t = params.truth
     base = (
         t.participation.outflow_full
@@ -105,45 +113,100 @@ def _frames(params: Params) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, np.nd
     # consultant effect averaged over the consultants drawn (the superpopulation of consultants the
     # clustered interval targets). Additive shifts are clipped to [0, 1] by the generator, so the
     # truth is the mean change in probability, not the nominal shift (they differ for a harmful arm).
-    arm_mean = {}
-    for a in ARMS:
-        shift = t.participation.outflow_full + getattr(t.arm_effect, a).outflow_full
-        arm_mean[a] = float(np.mean([
-            full_time_probability(t, dr.cov_p, shift + c, dr.education).mean()
-            for c in dr.consultant_effect
-        ]))  # fmt: skip
-    return part, everyone, {"effect": effect, "effect_pop": effect_pop, "arm": arm,
-                            "arm_mean": arm_mean}  # fmt: skip
+    # All arms and consultants at once: one row of shifts per (arm, consultant).
+    shifts = np.array([
+        t.participation.outflow_full + getattr(t.arm_effect, a).outflow_full for a in ARMS
+    ])  # fmt: skip
+    per = full_time_probability(
+        t, dr.cov_p, (shifts[:, None] + dr.consultant_effect[None, :]).reshape(-1, 1), dr.education
+    ).mean(axis=1)
+    n_c = len(dr.consultant_effect)
+    arm_mean = {a: float(np.mean(per[i * n_c : (i + 1) * n_c])) for i, a in enumerate(ARMS)}
+    return _Cohort(dr.arm_idx, label_rank[dr.consultant_idx], full_p, full_n,
+                   rows[0]["wellbeing"], rows[4]["wellbeing"], registry, effect, effect_pop,
+                   arm_mean)  # fmt: skip
 
 
-def _arm_design(part: pd.DataFrame, adjust: bool, baseline: str | None) -> np.ndarray:
-    arm = part["arm"].to_numpy()
-    cols = [np.ones(len(part)), *((arm == a).astype(float) for a in TREATED)]
-    if baseline:
-        cols.append(part[baseline].to_numpy(float))
-    if adjust:
-        cols.append(cr.registry_design(part).to_numpy(float))
-    return np.column_stack(cols)
+def _dense_codes(rank: np.ndarray) -> tuple[np.ndarray, int]:
+    """Cluster codes ``0 .. G-1`` of the clusters present, keeping the order of ``rank``."""
+    present = np.zeros(int(rank.max()) + 1, bool)
+    present[rank] = True
+    return (np.cumsum(present) - 1)[rank], int(present.sum())
 
 
 def _arm_rows(
-    part: pd.DataFrame, outcome: str, y: np.ndarray, method: str, adjust: bool,
-    baseline: str | None, truth: dict[str, float], alpha: float, seed: int,
-    inferences: Sequence[str] = INFERENCES,
+    design: cr.ClusteredDesign, outcome: str, y: np.ndarray, method: str, truth: dict[str, float],
+    alpha: float, seed: int, inferences: Sequence[str],
 ) -> list[dict]:  # fmt: skip
-    X = _arm_design(part, adjust, baseline)
-    groups = part["consultant_id"].to_numpy()
-    adj = cr.cr2_adjustments(X, groups) if "CR2" in inferences else None
+    """Each treated arm vs control (coefficients 1 and 2 of the design) under each inference."""
     rows = []
     for j, a in enumerate(TREATED, start=1):
-        c = np.zeros(X.shape[1])
+        c = np.zeros(design.k)
         c[j] = 1.0
         for inf in inferences:
-            est = cr.linear_contrast(y, X, c, groups, inf, alpha, 0.0, N_WCR, seed + j,
-                                     adjustments=adj if inf == "CR2" else None)  # fmt: skip
+            est = design.contrast(y, c, inf, alpha, 0.0, N_WCR, seed + j)
             rows.append({"outcome": outcome, "contrast": f"{a} vs {CONTROL}", "method": method,
                          "inference": inf, "truth": truth[a], "truth_population": truth[a],
                          **{k: est[k] for k in ("estimate", "ci_low", "ci_high", "p")}})  # fmt: skip
+    return rows
+
+
+@lru_cache(maxsize=4096)
+def _newcombe(events1: int, n1: int, events0: int, n0: int, alpha: float) -> tuple[float, ...]:
+    """``outflow.risk_difference`` remembered: the same counts recur across cohorts, and each
+    call costs statsmodels' score-interval root finding."""
+    rd = of.risk_difference(events1, n1, events0, n0, alpha)
+    return tuple(rd[k] for k in ("estimate", "ci_low", "ci_high", "p"))
+
+
+def _estimate_rows(params: Params, alpha: float, seed: int, primary_only: bool) -> list[dict]:
+    """The rows of ``estimate_primary`` as plain dicts (numpy only: no frame per cohort)."""
+    infs = (PRIMARY_INFERENCE,) if primary_only else INFERENCES
+    t = params.truth
+    co = _cohort(params)
+    n_p = len(co.arm_idx)
+    codes, n_clusters = _dense_codes(co.cluster_rank)
+    dummies = [(co.arm_idx == ARMS.index(a)).astype(float) for a in TREATED]
+    x_arm = np.column_stack([np.ones(n_p), *dummies])
+    rows: list[dict] = []
+    arm_truth = {a: 100 * (co.arm_mean[a] - co.arm_mean[CONTROL]) for a in TREATED}
+    y = 100 * co.full_p
+    unadjusted = cr.ClusteredDesign(x_arm, codes, n_clusters)
+    rows += _arm_rows(unadjusted, "outflow_full", y, cr.METHODS["unadjusted"], arm_truth, alpha, seed, infs)  # fmt: skip
+    adjusted = cr.ClusteredDesign(np.column_stack([x_arm, co.registry[:n_p]]), codes, n_clusters)
+    rows += _arm_rows(adjusted, "outflow_full", y, cr.METHODS["adjusted"], arm_truth, alpha, seed + 10, infs)  # fmt: skip
+    for a in () if primary_only else TREATED:  # the book's old unclustered (Newcombe) interval
+        m1, m0 = co.arm_idx == ARMS.index(a), co.arm_idx == ARMS.index(CONTROL)
+        rd = _newcombe(int(co.full_p[m1].sum()), int(m1.sum()), int(co.full_p[m0].sum()),
+                       int(m0.sum()), alpha)  # fmt: skip
+        rows.append({"outcome": "outflow_full", "contrast": f"{a} vs {CONTROL}",
+                     "method": cr.METHODS["unadjusted"], "inference": "Newcombe",
+                     "truth": arm_truth[a], "truth_population": arm_truth[a],
+                     **dict(zip(("estimate", "ci_low", "ci_high", "p"), rd, strict=True))})  # fmt: skip
+    # ATT of participation, analytic intervals
+    n_n = len(co.full_n)
+    y_all = np.concatenate([co.full_p, co.full_n])
+    for contrast in att_mod.CONTRASTS[:1] if primary_only else att_mod.CONTRASTS:
+        group = contrast.split(" vs ")[0]
+        sel = np.ones(n_p, bool) if group == "participants" else co.arm_idx == ARMS.index(group)
+        keep = np.concatenate([sel, np.ones(n_n, bool)])
+        d = np.concatenate([np.ones(int(sel.sum())), np.zeros(n_n)])
+        truth, truth_pop = 100 * co.effect[sel].mean(), 100 * co.effect_pop[sel].mean()
+        X = att_mod.att_design_from_registry(co.registry[keep])
+        for r in att_mod.att_analytic(y_all[keep], d, X, alpha=alpha):
+            rows.append({"outcome": "outflow_full", "contrast": contrast, "method": r["method"],
+                         "inference": "analytic", "truth": truth, "truth_population": truth_pop,
+                         "estimate": 100 * r["estimate"], "ci_low": 100 * r["ci_low"],
+                         "ci_high": 100 * r["ci_high"], "p": r["p"]})  # fmt: skip
+    # wellbeing ANCOVA among people who answered at waves 0 and 2
+    answered = ~np.isnan(co.y0) & ~np.isnan(co.y2)
+    wb_codes, wb_clusters = _dense_codes(co.cluster_rank[answered])
+    ancova = cr.ClusteredDesign(np.column_stack([x_arm[answered], co.y0[answered]]), wb_codes,
+                                wb_clusters)  # fmt: skip
+    wb_truth = {a: getattr(t.arm_effect, a).wellbeing - t.arm_effect.regulier.wellbeing
+                for a in TREATED}  # fmt: skip
+    rows += _arm_rows(ancova, "wellbeing", co.y2[answered], cr.METHODS["ancova"], wb_truth, alpha,
+                      seed + 20, infs)  # fmt: skip
     return rows
 
 
@@ -156,48 +219,18 @@ def estimate_primary(
     ATT of all participants) - the cheap set the full-size test runs. Returns ``outcome,
     contrast, method, inference, estimate, ci_low, ci_high, p, truth, truth_population``
     (outflow in percentage points, wellbeing in points).
+
+    The estimators read the cohort's arrays and share each design's pieces across contrasts
+    and inferences (``cluster_robust.ClusteredDesign``, ``att.att_analytic``); the numbers are
+    those of the frame-level helpers (``arm_contrasts``/``linear_contrast``, ``att``) on the
+    same cohort, to rounding (``tests/test_simulation_fast.py``).
     """
     alpha = params.analysis.alpha if alpha is None else alpha
-    infs = (PRIMARY_INFERENCE,) if primary_only else INFERENCES
-    t = params.truth
-    part, everyone, tp = _frames(params)
-    rows: list[dict] = []
-    arm_truth = {a: 100 * (tp["arm_mean"][a] - tp["arm_mean"][CONTROL]) for a in TREATED}
-    y = 100 * part["outflow_full"].to_numpy(float)
-    rows += _arm_rows(part, "outflow_full", y, cr.METHODS["unadjusted"], False, None, arm_truth, alpha, seed, infs)  # fmt: skip
-    rows += _arm_rows(part, "outflow_full", y, cr.METHODS["adjusted"], True, None, arm_truth, alpha, seed + 10, infs)  # fmt: skip
-    for a in () if primary_only else TREATED:  # the book's old unclustered (Newcombe) interval
-        m1, m0 = part["arm"] == a, part["arm"] == CONTROL
-        rd = of.risk_difference(int(part.loc[m1, "outflow_full"].sum()), int(m1.sum()),
-                             int(part.loc[m0, "outflow_full"].sum()), int(m0.sum()), alpha)  # fmt: skip
-        rows.append({"outcome": "outflow_full", "contrast": f"{a} vs {CONTROL}",
-                     "method": cr.METHODS["unadjusted"], "inference": "Newcombe",
-                     "truth": arm_truth[a], "truth_population": arm_truth[a],
-                     **{k: rd[k] for k in ("estimate", "ci_low", "ci_high", "p")}})  # fmt: skip
-    # ATT of participation, analytic intervals
-    part_flag = everyone["participant"].to_numpy() == 1
-    arm_all = everyone["arm"].to_numpy()
-    for contrast in att_mod.CONTRASTS[:1] if primary_only else att_mod.CONTRASTS:
-        group = contrast.split(" vs ")[0]
-        treated = part_flag if group == "participants" else part_flag & (arm_all == group)
-        sub = everyone[treated | ~part_flag]
-        d = sub["participant"].to_numpy(float)
-        sel = np.ones(len(part), bool) if group == "participants" else tp["arm"] == group
-        truth, truth_pop = 100 * tp["effect"][sel].mean(), 100 * tp["effect_pop"][sel].mean()
-        out = att_mod.att(sub["outflow_full"].to_numpy(float), d, att_mod.att_design(sub),
-                          inference="analytic", alpha=alpha)  # fmt: skip
-        for r in out.itertuples():
-            rows.append({"outcome": "outflow_full", "contrast": contrast, "method": r.method,
-                         "inference": "analytic", "truth": truth, "truth_population": truth_pop,
-                         "estimate": 100 * r.estimate, "ci_low": 100 * r.ci_low,
-                         "ci_high": 100 * r.ci_high, "p": r.p})  # fmt: skip
-    # wellbeing ANCOVA among people who answered at waves 0 and 2
-    wb = part.dropna(subset=["y0", "y"])
-    wb_truth = {a: getattr(t.arm_effect, a).wellbeing - t.arm_effect.regulier.wellbeing
-                for a in TREATED}  # fmt: skip
-    rows += _arm_rows(wb, "wellbeing", wb["y"].to_numpy(float), cr.METHODS["ancova"], False, "y0",
-                      wb_truth, alpha, seed + 20, infs)  # fmt: skip
-    return pd.DataFrame(rows)
+    return pd.DataFrame(_estimate_rows(params, alpha, seed, primary_only), columns=_COLUMNS)
+
+
+_COLUMNS = ["outcome", "contrast", "method", "inference", "truth", "truth_population", "estimate",
+            "ci_low", "ci_high", "p"]  # fmt: skip
 
 
 def _cohort_params(params: Params, truth: Truth, seed: int) -> Params:
@@ -209,16 +242,27 @@ def _cohort_params(params: Params, truth: Truth, seed: int) -> Params:
     return params_from_dict(raw, "<simulation>")
 
 
-def _run_task(task: tuple[dict, dict, str, int, int, bool]) -> pd.DataFrame:
-    """Worker: one cohort under one truth (module-level so that processes can pickle it)."""
-    raw, truth_raw, name, rep, seed, primary_only = task
-    params = _cohort_params(params_from_dict(raw, "<simulation>"), Truth.model_validate(truth_raw), seed)  # fmt: skip
-    out = estimate_primary(params, seed=seed, primary_only=primary_only)
-    return out.assign(truth_name=name, replicate=rep, seed=seed)
+def _run_chunk(task: tuple[dict, dict, str, list[tuple[int, int]], bool]) -> pd.DataFrame:
+    """Worker: consecutive cohorts under one truth (module-level so that processes can pickle it).
+
+    The parameter set and truth travel and are validated once per chunk, not once per cohort;
+    the chunk's rows come back as one frame.
+    """
+    raw, truth_raw, name, reps, primary_only = task
+    params, truth = params_from_dict(raw, "<simulation>"), Truth.model_validate(truth_raw)
+    rows: list[dict] = []
+    for rep, seed in reps:
+        cohort = _cohort_params(params, truth, seed)
+        for row in _estimate_rows(cohort, cohort.analysis.alpha, seed, primary_only):
+            rows.append({**row, "truth_name": name, "replicate": rep, "seed": seed})
+    return pd.DataFrame(rows, columns=[*_COLUMNS, "truth_name", "replicate", "seed"])
 
 
-def _run_chunk(tasks: list[tuple]) -> list[pd.DataFrame]:
-    return [_run_task(t) for t in tasks]
+def _pool_context() -> mp.context.BaseContext:
+    """``fork`` where the platform has it: the workers inherit numpy, pandas, scipy and this
+    module already imported (``spawn`` re-imports them, seconds per worker); ``spawn``
+    elsewhere."""
+    return mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
 
 
 def run_simulation(
@@ -233,22 +277,24 @@ def run_simulation(
     ``n_cohorts`` per truth (default ``analysis.n_simulations``) with seeds from
     ``stats.simulation.replicate_seeds(params.seed, n)`` - the same cohorts' seeds under every
     truth, so differences between truths are not sampling noise; the result does not depend on
-    ``workers``. ``primary_only``: see ``estimate_primary``. Returns the rows of ``estimate_primary`` plus ``truth_name, replicate, seed``.
+    ``workers``. ``primary_only``: see ``estimate_primary``. Returns the rows of
+    ``estimate_primary`` plus ``truth_name, replicate, seed``.
 
     >>> reps = run_simulation(load_params(), 200, workers=2)  # doctest: +SKIP
     """
     n = params.analysis.n_simulations if n_cohorts is None else int(n_cohorts)
     raw = params.model_dump(mode="json")
-    seeds = replicate_seeds(params.seed, n)
-    tasks = [(raw, load_truth(params, name).model_dump(mode="json"), name, r, s, primary_only)
-             for name in truths for r, s in enumerate(seeds)]  # fmt: skip
+    seeds = list(enumerate(replicate_seeds(params.seed, n)))
+    # a few chunks per worker and truth: few enough that each carries the parameter set once,
+    # enough that the two workers finish together
+    size = max(1, math.ceil(n / (4 * max(workers, 1))))
+    tasks = [(raw, load_truth(params, name).model_dump(mode="json"), name, seeds[i : i + size],
+              primary_only) for name in truths for i in range(0, n, size)]  # fmt: skip
     if workers <= 1:
-        parts = [_run_task(t) for t in tasks]
+        parts = [_run_chunk(t) for t in tasks]
     else:
-        size = max(1, math.ceil(len(tasks) / (8 * workers)))
-        chunks = [tasks[i : i + size] for i in range(0, len(tasks), size)]
-        with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn")) as pool:
-            parts = [f for chunk in pool.map(_run_chunk, chunks) for f in chunk]
+        with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context()) as pool:
+            parts = list(pool.map(_run_chunk, tasks))
     return pd.concat(parts, ignore_index=True)
 
 

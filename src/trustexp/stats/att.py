@@ -32,10 +32,10 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special, stats
 from scipy.special import expit
 
-from trustexp.stats.cluster_robust import registry_design
+from trustexp.stats.cluster_robust import REGISTRY_COVARIATES, registry_design
 from trustexp.vocab import ARMS, NON_PARTICIPANTS, PARTICIPATION, between
 
 METHODS = {
@@ -56,13 +56,22 @@ def att_design(frame: pd.DataFrame) -> np.ndarray:
     The dummies let the propensity follow the skewed distribution of time on benefit (the
     non-participants have been on benefit longer) without a parametric form.
     """
-    cov = registry_design(frame)
-    months = cov["benefit_years"].to_numpy(float) * 12.0
+    return att_design_from_registry(registry_design(frame).to_numpy(float))
+
+
+def att_design_from_registry(registry: np.ndarray) -> np.ndarray:
+    """``att_design`` from the registry covariates as a matrix (``registry_design`` or
+    ``cluster_robust.registry_matrix``: columns ``REGISTRY_COVARIATES``).
+
+    For callers that hold arrays (the simulation builds thousands of these designs).
+    """
+    registry = np.asarray(registry, float)
+    months = registry[:, REGISTRY_COVARIATES.index("benefit_years")] * 12.0
     dummies = [
         ((months >= lo) & (months < hi)).astype(float)
         for lo, hi in zip(DURATION_CUTS, (*DURATION_CUTS[1:], math.inf), strict=True)
     ]
-    X = np.column_stack([np.ones(len(cov)), cov.to_numpy(float), *dummies])
+    X = np.column_stack([np.ones(len(registry)), registry, *dummies])
     # a column without variation (e.g. every duration dummy within one duration class) other than
     # the intercept would make both models singular: it carries no information, so it is dropped
     keep = np.r_[True, X[:, 1:].std(axis=0) > 0]
@@ -177,6 +186,65 @@ def _fit_outcome(X, y, d, outcome_model: OutcomeModel, f: np.ndarray) -> np.ndar
     return _linear_fit(X, y, fc)
 
 
+def _checked(y, d, X, outcome_model: OutcomeModel) -> tuple[np.ndarray, ...]:
+    y = np.asarray(y, float)
+    if outcome_model == "logit" and ((y < 0) | (y > 1)).any():
+        raise ValueError("a logit outcome model needs an outcome between 0 and 1 (a share)")
+    return y, np.asarray(d, float), np.asarray(X, float)
+
+
+def _point(y, d, X, outcome_model: OutcomeModel) -> tuple[np.ndarray, np.ndarray, dict]:
+    """Propensity and outcome coefficients and the three point estimates."""
+    ones = np.ones((1, len(y)))
+    gamma = logit_fit(X, d)
+    beta = _fit_outcome(X, y, d, outcome_model, ones)[0]
+    point = {k: float(v[0]) for k, v in _estimates(y, d, X, gamma[None], beta[None],
+                                                    outcome_model, ones).items()}  # fmt: skip
+    return gamma, beta, point
+
+
+def _analytic_rows(y, d, X, gamma, beta, point, outcome_model, z: float) -> list[dict]:
+    """``estimator, estimate, se, ci_low, ci_high`` per estimator from the influence functions."""
+    n = len(y)
+    infl = _influence(y, d, X, gamma, beta, outcome_model)
+    rows = []
+    for key, est in point.items():
+        se = float(np.sqrt(np.sum(infl[key] ** 2)) / n)
+        rows.append({"estimator": key, "estimate": est, "se": se, "ci_low": est - z * se,
+                     "ci_high": est + z * se})  # fmt: skip
+    return rows
+
+
+def att_analytic(
+    y: np.ndarray,
+    d: np.ndarray,
+    X: np.ndarray,
+    *,
+    outcome_model: OutcomeModel = "logit",
+    alpha: float = 0.05,
+) -> list[dict[str, float | str]]:
+    """``att(y, d, X, inference="analytic")`` as a list of plain rows, one per estimator.
+
+    Each row: ``estimator, estimate, se, ci_low, ci_high, p, method`` - the same numbers as the
+    frame ``att`` returns. For callers that run thousands of fits (the simulation), where
+    building a DataFrame per fit cost more than the fit itself.
+
+    >>> rng = np.random.default_rng(0)
+    >>> x = rng.normal(size=400); d = (rng.random(400) < 1 / (1 + np.exp(-x))).astype(float)
+    >>> y = (rng.random(400) < 0.3 + 0.1 * d).astype(float)
+    >>> [r["estimator"] for r in att_analytic(y, d, np.column_stack([np.ones(400), x]))]
+    ['ra', 'ipw', 'dr']
+    """
+    y, d, X = _checked(y, d, X, outcome_model)
+    gamma, beta, point = _point(y, d, X, outcome_model)
+    z = float(special.ndtri(1 - alpha / 2))  # what stats.norm.ppf computes
+    rows = _analytic_rows(y, d, X, gamma, beta, point, outcome_model, z)
+    for r in rows:
+        r["p"] = float(2 * special.ndtr(-abs(r["estimate"] / r["se"])))  # stats.norm.sf
+        r["method"] = METHODS[r["estimator"]]
+    return rows
+
+
 def att(
     y: np.ndarray,
     d: np.ndarray,
@@ -202,25 +270,13 @@ def att(
     >>> att(y, d, np.column_stack([np.ones(400), x]))["method"].tolist()
     ['ATT (regression adjustment)', 'ATT (IPW)', 'ATT (doubly robust)']
     """
-    y = np.asarray(y, float)
-    d = np.asarray(d, float)
-    X = np.asarray(X, float)
-    if outcome_model == "logit" and ((y < 0) | (y > 1)).any():
-        raise ValueError("a logit outcome model needs an outcome between 0 and 1 (a share)")
+    y, d, X = _checked(y, d, X, outcome_model)
     n = len(y)
-    ones = np.ones((1, n))
-    gamma = logit_fit(X, d)
-    beta = _fit_outcome(X, y, d, outcome_model, ones)[0]
-    point = {k: float(v[0]) for k, v in _estimates(y, d, X, gamma[None], beta[None],
-                                                    outcome_model, ones).items()}  # fmt: skip
+    gamma, beta, point = _point(y, d, X, outcome_model)
     z = stats.norm.ppf(1 - alpha / 2)
     rows = []
     if inference == "analytic":
-        infl = _influence(y, d, X, gamma, beta, outcome_model)
-        for key, est in point.items():
-            se = float(np.sqrt(np.sum(infl[key] ** 2)) / n)
-            rows.append({"estimator": key, "estimate": est, "se": se, "ci_low": est - z * se,
-                         "ci_high": est + z * se})  # fmt: skip
+        rows = _analytic_rows(y, d, X, gamma, beta, point, outcome_model, z)
         label = "analytic (influence function)"
     elif inference == "bootstrap":
         draws = {k: [] for k in point}
