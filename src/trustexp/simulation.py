@@ -94,7 +94,7 @@ def _cohort(params: Params) -> _Cohort:
     window = params.analysis.outflow_window_months
     rows = survey_rows(params, dr.ids_p, dr.cov_p["age"], dr.cov_p["migration_background"],
                        dr.cov_p["benefit_months"], dr.education, dr.arm_idx, dr.consultant_idx,
-                       dr.consultant_ids)  # fmt: skip
+                       dr.consultant_ids, items=("wellbeing",))  # fmt: skip
     full_p = ((dr.exit_k >= 1) & (dr.exit_k <= window) & (dr.reason == 0)).astype(float)
     full_n = ((dr.exit_n >= 1) & (dr.exit_n <= window) & (dr.reason_n == 0)).astype(float)
     # clusters in the sorted order of the consultants' labels (what cluster_robust factorises)

@@ -20,7 +20,9 @@ Design choices (documented in the codebook and on the calibration page):
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -261,12 +263,18 @@ def survey_rows(
     arm_idx: np.ndarray,
     consultant_idx: np.ndarray,
     consultant_ids: np.ndarray,
+    items: Collection[str] | None = None,
 ) -> list[dict[str, Any]]:
     """The questionnaire draws as arrays: one mapping per wave and respondent (in that order).
 
     Each mapping holds ``person_id, wave, respondent, rater_id, completed, response_date`` and
     one array per item (NaN where not answered). ``_survey`` turns them into the survey table;
     the simulation reads the items it needs from them directly.
+
+    ``items``: compute only these items (every other item is NaN). All random draws are made as
+    in a full call - an item left out still takes its draws, and ``contacts``, whose Poisson
+    draws depend on its values, is computed for them - so the kept items have exactly the
+    values of a full call. The simulation reads one item of thousands of cohorts.
     """
     t, rng = params.truth, _rng(params.seed, "survey")
     s, c, nr = t.survey, t.consultants, t.nonresponse
@@ -281,11 +289,16 @@ def survey_rows(
         + nr.education_low * (education == "low")
         + nr.benefit_years * benefit_months / 12.0
     )
+    # items whose values are needed: the kept ones, and contacts for its value-dependent draws
+    every = (*_PARTICIPANT_ITEMS, "progress")
+    computed = set(every if items is None else (*items, "contacts"))
     frames = []
     for wave in (0, 1, 2):
         frac = wave / 2.0
         latent = {}
         for item in (*_PARTICIPANT_ITEMS, "progress"):
+            if item not in computed:
+                continue
             latent[item] = (
                 _values(s.baseline_mean, item)
                 + _values(s.age_per_decade, item) * (age - 40) / 10.0
@@ -310,9 +323,15 @@ def survey_rows(
                 "completed": done,
                 "response_date": np.where(done, dates, np.datetime64("NaT")),
             }
-            items = _PARTICIPANT_ITEMS if who == "participant" else _CONSULTANT_ITEMS
+            answered = _PARTICIPANT_ITEMS if who == "participant" else _CONSULTANT_ITEMS
             for item in (*_PARTICIPANT_ITEMS, "progress"):
-                if item not in items:
+                if item not in answered:
+                    row[item] = np.full(n, np.nan)
+                    continue
+                if item not in computed:
+                    rng.standard_normal(n)  # the noise draw, as in a full call
+                    if item == "deprived":
+                        rng.random(n)  # _observe's draw
                     row[item] = np.full(n, np.nan)
                     continue
                 x = latent[item] + _values(s.noise_sd, item) * rng.standard_normal(n)
@@ -398,6 +417,13 @@ def _spending(
 
 
 def _person_ids(start: int, n: int) -> np.ndarray:
+    return _person_id_block(start, n).copy()
+
+
+@lru_cache(maxsize=8)
+def _person_id_block(start: int, n: int) -> np.ndarray:
+    """Formatting the ids costs more than any draw of a simulated cohort, and every cohort has the
+    same ids: they are formatted once (``_person_ids`` hands out copies)."""
     return np.array([f"P{i:07d}" for i in range(start + 1, start + n + 1)], dtype=object)
 
 
