@@ -271,8 +271,8 @@ def survey_rows(
     one array per item (NaN where not answered). ``_survey`` turns them into the survey table;
     the simulation reads the items it needs from them directly.
 
-    ``items``: compute only these items (every other item is NaN). All random draws are made as
-    in a full call - an item left out still takes its draws, and ``contacts``, whose Poisson
+    ``items``: compute only these items (the mappings hold no other item). All random draws are
+    made as in a full call - an item left out still takes its draws, and ``contacts``, whose Poisson
     draws depend on its values, is computed for them - so the kept items have exactly the
     values of a full call. The simulation reads one item of thousands of cohorts.
     """
@@ -298,7 +298,7 @@ def survey_rows(
         latent = {}
         for item in (*_PARTICIPANT_ITEMS, "progress"):
             if item not in computed:
-                continue
+                continue  # its person-level draw is in u already
             latent[item] = (
                 _values(s.baseline_mean, item)
                 + _values(s.age_per_decade, item) * (age - 40) / 10.0
@@ -324,15 +324,15 @@ def survey_rows(
                 "response_date": np.where(done, dates, np.datetime64("NaT")),
             }
             answered = _PARTICIPANT_ITEMS if who == "participant" else _CONSULTANT_ITEMS
-            for item in (*_PARTICIPANT_ITEMS, "progress"):
+            for item in every:
                 if item not in answered:
-                    row[item] = np.full(n, np.nan)
+                    if items is None:
+                        row[item] = np.full(n, np.nan)
                     continue
                 if item not in computed:
                     rng.standard_normal(n)  # the noise draw, as in a full call
                     if item == "deprived":
                         rng.random(n)  # _observe's draw
-                    row[item] = np.full(n, np.nan)
                     continue
                 x = latent[item] + _values(s.noise_sd, item) * rng.standard_normal(n)
                 if who == "consultant":
@@ -342,7 +342,9 @@ def survey_rows(
                         + _values(c.rating_bias_per_wave, item) * wave
                         + leniency
                     )
-                row[item] = np.where(done, _observe(item, x, rng), np.nan)
+                observed = _observe(item, x, rng)  # contacts' and deprived's draws happen here
+                if items is None or item in items:
+                    row[item] = np.where(done, observed, np.nan)
             frames.append(row)
     return frames
 
