@@ -136,19 +136,36 @@ def _dense_codes(rank: np.ndarray) -> tuple[np.ndarray, int]:
 
 def _arm_rows(
     design: cr.ClusteredDesign, outcome: str, y: np.ndarray, method: str, truth: dict[str, float],
-    alpha: float, seed: int, inferences: Sequence[str],
+    alpha: float, seed: int, inferences: Sequence[str], wild: list,
 ) -> list[dict]:  # fmt: skip
-    """Each treated arm vs control (coefficients 1 and 2 of the design) under each inference."""
+    """Each treated arm vs control (coefficients 1 and 2 of the design) under each inference.
+
+    A ``WCR`` row is left without its numbers and appended with its test to ``wild``: the
+    cohort's wild-bootstrap intervals are inverted together (``_fill_wild``).
+    """
     rows = []
     for j, a in enumerate(TREATED, start=1):
         c = np.zeros(design.k)
         c[j] = 1.0
         for inf in inferences:
-            est = design.contrast(y, c, inf, alpha, 0.0, N_WCR, seed + j)
-            rows.append({"outcome": outcome, "contrast": f"{a} vs {CONTROL}", "method": method,
-                         "inference": inf, "truth": truth[a], "truth_population": truth[a],
-                         **{k: est[k] for k in ("estimate", "ci_low", "ci_high", "p")}})  # fmt: skip
+            row = {"outcome": outcome, "contrast": f"{a} vs {CONTROL}", "method": method,
+                   "inference": inf, "truth": truth[a], "truth_population": truth[a]}  # fmt: skip
+            if inf == "WCR":
+                wild.append((row, design.wild_cluster(y, c, N_WCR, seed + j)))
+            else:
+                est = design.contrast(y, c, inf, alpha, 0.0, N_WCR, seed + j)
+                row.update({k: est[k] for k in ("estimate", "ci_low", "ci_high", "p")})
+            rows.append(row)
     return rows
+
+
+def _fill_wild(wild: list, alpha: float) -> None:
+    """Estimate, interval and p of the cohort's ``WCR`` rows (``cluster_robust.wild_cluster_intervals``)."""
+    if not wild:
+        return
+    out = cr.wild_cluster_intervals([test for _, test in wild], alpha)
+    for (row, test), (p, low, high) in zip(wild, out, strict=True):
+        row.update({"estimate": test.est, "ci_low": low, "ci_high": high, "p": p})
 
 
 @lru_cache(maxsize=4096)
@@ -169,12 +186,13 @@ def _estimate_rows(params: Params, alpha: float, seed: int, primary_only: bool) 
     dummies = [(co.arm_idx == ARMS.index(a)).astype(float) for a in TREATED]
     x_arm = np.column_stack([np.ones(n_p), *dummies])
     rows: list[dict] = []
+    wild: list = []
     arm_truth = {a: 100 * (co.arm_mean[a] - co.arm_mean[CONTROL]) for a in TREATED}
     y = 100 * co.full_p
     unadjusted = cr.ClusteredDesign(x_arm, codes, n_clusters)
-    rows += _arm_rows(unadjusted, "outflow_full", y, cr.METHODS["unadjusted"], arm_truth, alpha, seed, infs)  # fmt: skip
+    rows += _arm_rows(unadjusted, "outflow_full", y, cr.METHODS["unadjusted"], arm_truth, alpha, seed, infs, wild)  # fmt: skip
     adjusted = cr.ClusteredDesign(np.column_stack([x_arm, co.registry[:n_p]]), codes, n_clusters)
-    rows += _arm_rows(adjusted, "outflow_full", y, cr.METHODS["adjusted"], arm_truth, alpha, seed + 10, infs)  # fmt: skip
+    rows += _arm_rows(adjusted, "outflow_full", y, cr.METHODS["adjusted"], arm_truth, alpha, seed + 10, infs, wild)  # fmt: skip
     for a in () if primary_only else TREATED:  # the book's old unclustered (Newcombe) interval
         m1, m0 = co.arm_idx == ARMS.index(a), co.arm_idx == ARMS.index(CONTROL)
         rd = _newcombe(int(co.full_p[m1].sum()), int(m1.sum()), int(co.full_p[m0].sum()),
@@ -206,7 +224,8 @@ def _estimate_rows(params: Params, alpha: float, seed: int, primary_only: bool) 
     wb_truth = {a: getattr(t.arm_effect, a).wellbeing - t.arm_effect.regulier.wellbeing
                 for a in TREATED}  # fmt: skip
     rows += _arm_rows(ancova, "wellbeing", co.y2[answered], cr.METHODS["ancova"], wb_truth, alpha,
-                      seed + 20, infs)  # fmt: skip
+                      seed + 20, infs, wild)  # fmt: skip
+    _fill_wild(wild, alpha)
     return rows
 
 
