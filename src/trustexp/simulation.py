@@ -176,8 +176,31 @@ def _newcombe(events1: int, n1: int, events0: int, n0: int, alpha: float) -> tup
     return tuple(rd[k] for k in ("estimate", "ci_low", "ci_high", "p"))
 
 
-def _estimate_rows(params: Params, alpha: float, seed: int, primary_only: bool) -> list[dict]:
-    """The rows of ``estimate_primary`` as plain dicts (numpy only: no frame per cohort)."""
+def _shared(cache: dict | None, key: str, inputs: tuple[np.ndarray, ...], build):
+    """``build()``, or what it gave for the same ``key`` and equal ``inputs`` before.
+
+    The truths of one seed draw the same people, arms, consultants and answers to the wave-0
+    questions (a truth changes effects, not who is in the cohort), so the designs and the
+    propensity fits of a seed's cohorts are equal across truths; they are computed once and
+    reused when - and only when - their inputs are equal element for element.
+    """
+    if cache is None:
+        return build()
+    hit = cache.get(key)
+    if hit is not None and all(np.array_equal(a, b) for a, b in zip(hit[0], inputs, strict=True)):
+        return hit[1]
+    value = build()
+    cache[key] = (inputs, value)
+    return value
+
+
+def _estimate_rows(
+    params: Params, alpha: float, seed: int, primary_only: bool, cache: dict | None = None
+) -> list[dict]:
+    """The rows of ``estimate_primary`` as plain dicts (numpy only: no frame per cohort).
+
+    ``cache``: one dict shared by the cohorts of one seed under several truths (``_shared``).
+    """
     infs = (PRIMARY_INFERENCE,) if primary_only else INFERENCES
     t = params.truth
     co = _cohort(params)
@@ -189,9 +212,12 @@ def _estimate_rows(params: Params, alpha: float, seed: int, primary_only: bool) 
     wild: list = []
     arm_truth = {a: 100 * (co.arm_mean[a] - co.arm_mean[CONTROL]) for a in TREATED}
     y = 100 * co.full_p
-    unadjusted = cr.ClusteredDesign(x_arm, codes, n_clusters)
+    unadjusted = _shared(cache, "unadjusted", (x_arm, codes),
+                         lambda: cr.ClusteredDesign(x_arm, codes, n_clusters))  # fmt: skip
     rows += _arm_rows(unadjusted, "outflow_full", y, cr.METHODS["unadjusted"], arm_truth, alpha, seed, infs, wild)  # fmt: skip
-    adjusted = cr.ClusteredDesign(np.column_stack([x_arm, co.registry[:n_p]]), codes, n_clusters)
+    x_adj = np.column_stack([x_arm, co.registry[:n_p]])
+    adjusted = _shared(cache, "adjusted", (x_adj, codes),
+                       lambda: cr.ClusteredDesign(x_adj, codes, n_clusters))  # fmt: skip
     rows += _arm_rows(adjusted, "outflow_full", y, cr.METHODS["adjusted"], arm_truth, alpha, seed + 10, infs, wild)  # fmt: skip
     for a in () if primary_only else TREATED:  # the book's old unclustered (Newcombe) interval
         m1, m0 = co.arm_idx == ARMS.index(a), co.arm_idx == ARMS.index(CONTROL)
@@ -211,7 +237,8 @@ def _estimate_rows(params: Params, alpha: float, seed: int, primary_only: bool) 
         d = np.concatenate([np.ones(int(sel.sum())), np.zeros(n_n)])
         truth, truth_pop = 100 * co.effect[sel].mean(), 100 * co.effect_pop[sel].mean()
         X = att_mod.att_design_from_registry(co.registry[keep])
-        for r in att_mod.att_analytic(y_all[keep], d, X, alpha=alpha):
+        gamma = _shared(cache, contrast, (X, d), lambda X=X, d=d: att_mod.propensity_fit(X, d))
+        for r in att_mod.att_analytic(y_all[keep], d, X, alpha=alpha, propensity_coef=gamma):
             rows.append({"outcome": "outflow_full", "contrast": contrast, "method": r["method"],
                          "inference": "analytic", "truth": truth, "truth_population": truth_pop,
                          "estimate": 100 * r["estimate"], "ci_low": 100 * r["ci_low"],
@@ -219,8 +246,9 @@ def _estimate_rows(params: Params, alpha: float, seed: int, primary_only: bool) 
     # wellbeing ANCOVA among people who answered at waves 0 and 2
     answered = ~np.isnan(co.y0) & ~np.isnan(co.y2)
     wb_codes, wb_clusters = _dense_codes(co.cluster_rank[answered])
-    ancova = cr.ClusteredDesign(np.column_stack([x_arm[answered], co.y0[answered]]), wb_codes,
-                                wb_clusters)  # fmt: skip
+    x_wb = np.column_stack([x_arm[answered], co.y0[answered]])
+    ancova = _shared(cache, "ancova", (x_wb, wb_codes),
+                     lambda: cr.ClusteredDesign(x_wb, wb_codes, wb_clusters))  # fmt: skip
     wb_truth = {a: getattr(t.arm_effect, a).wellbeing - t.arm_effect.regulier.wellbeing
                 for a in TREATED}  # fmt: skip
     rows += _arm_rows(ancova, "wellbeing", co.y2[answered], cr.METHODS["ancova"], wb_truth, alpha,
@@ -261,20 +289,29 @@ def _cohort_params(params: Params, truth: Truth, seed: int) -> Params:
     return params_from_dict(raw, "<simulation>")
 
 
-def _run_chunk(task: tuple[dict, dict, str, list[tuple[int, int]], bool]) -> pd.DataFrame:
-    """Worker: consecutive cohorts under one truth (module-level so that processes can pickle it).
+def _run_chunk(
+    task: tuple[dict, list[tuple[str, dict]], list[tuple[int, int]], bool],
+) -> dict[str, pd.DataFrame]:
+    """Worker: consecutive seeds, each under every truth (module-level so that processes can
+    pickle it); returns each truth's rows as one frame.
 
-    The parameter set and truth travel and are validated once per chunk, not once per cohort;
-    the chunk's rows come back as one frame.
+    The parameter set and truths are validated once per chunk (a cohort's parameters differ
+    from the truth's template in the seed only), and the cohorts of one seed share their
+    designs and propensity fits across truths (``_shared``).
     """
-    raw, truth_raw, name, reps, primary_only = task
-    params, truth = params_from_dict(raw, "<simulation>"), Truth.model_validate(truth_raw)
-    rows: list[dict] = []
+    raw, truths, reps, primary_only = task
+    params = params_from_dict(raw, "<simulation>")
+    templates = {name: _cohort_params(params, Truth.model_validate(t), reps[0][1])
+                 for name, t in truths}  # fmt: skip
+    rows: dict[str, list[dict]] = {name: [] for name, _ in truths}
     for rep, seed in reps:
-        cohort = _cohort_params(params, truth, seed)
-        for row in _estimate_rows(cohort, cohort.analysis.alpha, seed, primary_only):
-            rows.append({**row, "truth_name": name, "replicate": rep, "seed": seed})
-    return pd.DataFrame(rows, columns=[*_COLUMNS, "truth_name", "replicate", "seed"])
+        cache: dict = {}
+        for name, _ in truths:
+            cohort = templates[name].model_copy(update={"seed": int(seed)})
+            for row in _estimate_rows(cohort, cohort.analysis.alpha, seed, primary_only, cache):
+                rows[name].append({**row, "truth_name": name, "replicate": rep, "seed": seed})
+    columns = [*_COLUMNS, "truth_name", "replicate", "seed"]
+    return {name: pd.DataFrame(r, columns=columns) for name, r in rows.items()}
 
 
 def _pool_context() -> mp.context.BaseContext:
@@ -304,17 +341,18 @@ def run_simulation(
     n = params.analysis.n_simulations if n_cohorts is None else int(n_cohorts)
     raw = params.model_dump(mode="json")
     seeds = list(enumerate(replicate_seeds(params.seed, n)))
-    # a few chunks per worker and truth: few enough that each carries the parameter set once,
-    # enough that the two workers finish together
-    size = max(1, math.ceil(n / (4 * max(workers, 1))))
-    tasks = [(raw, load_truth(params, name).model_dump(mode="json"), name, seeds[i : i + size],
-              primary_only) for name in truths for i in range(0, n, size)]  # fmt: skip
+    # chunks of seeds, every truth in each; a few chunks per worker: few enough that each
+    # carries the parameter set once, enough that the workers finish together
+    size = max(1, math.ceil(n / (8 * max(workers, 1))))
+    named = [(name, load_truth(params, name).model_dump(mode="json")) for name in truths]
+    tasks = [(raw, named, seeds[i : i + size], primary_only) for i in range(0, n, size)]
     if workers <= 1:
         parts = [_run_chunk(t) for t in tasks]
     else:
         with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context()) as pool:
             parts = list(pool.map(_run_chunk, tasks))
-    return pd.concat(parts, ignore_index=True)
+    # truth by truth, replicates in order (as ``replicate_seeds`` numbers them)
+    return pd.concat([part[name] for name in truths for part in parts], ignore_index=True)
 
 
 def primary_rows(reps_or_summary: pd.DataFrame) -> pd.DataFrame:

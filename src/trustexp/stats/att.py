@@ -221,6 +221,7 @@ def att_analytic(
     X: np.ndarray,
     *,
     alpha: float = 0.05,
+    propensity_coef: np.ndarray | None = None,
 ) -> list[dict[str, float | str]]:
     """``att(y, d, X, inference="analytic")`` (logit outcome model) as plain rows.
 
@@ -228,6 +229,8 @@ def att_analytic(
     of ``att`` to rounding. Written for callers that run thousands of fits (the simulation):
     both logits are single Newton fits (the outcome model on the comparison group's rows only),
     the influence functions use ``(X'WX)^-1 v`` instead of an n x k solve, and no frame is built.
+    ``propensity_coef``: ``propensity_fit(X, d)`` when already computed for this ``X`` and ``d``
+    (it does not depend on ``y``; the simulation's truths share it).
 
     >>> rng = np.random.default_rng(0)
     >>> x = rng.normal(size=400); d = (rng.random(400) < 1 / (1 + np.exp(-x))).astype(float)
@@ -237,7 +240,7 @@ def att_analytic(
     """
     y, d, X = _checked(y, d, X, "logit")
     n = len(y)
-    gamma = _logit_newton(X, d)
+    gamma = _logit_newton(X, d) if propensity_coef is None else propensity_coef
     control = d == 0
     beta = _logit_newton(X[control], y[control])
     lin_g = X @ gamma
@@ -282,6 +285,16 @@ def att_analytic(
                      "ci_high": est + z * se, "p": float(2 * special.ndtr(-abs(est / se))),
                      "method": METHODS[key]})  # fmt: skip
     return rows
+
+
+def propensity_fit(X: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """Coefficients of the propensity logit of ``att`` (``logit_fit(X, d)``, one unweighted fit).
+
+    >>> X = np.column_stack([np.ones(6), [0, 1, 2, 3, 4, 5.0]])
+    >>> propensity_fit(X, np.array([0, 0, 1, 0, 1, 1.0])).round(3).tolist()
+    [-2.178, 0.871]
+    """
+    return _logit_newton(np.asarray(X, float), np.asarray(d, float))
 
 
 def _logit_newton(X: np.ndarray, y: np.ndarray, max_iter: int = 100) -> np.ndarray:
