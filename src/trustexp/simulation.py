@@ -234,11 +234,18 @@ def _estimate_rows(
         group = contrast.split(" vs ")[0]
         sel = np.ones(n_p, bool) if group == "participants" else co.arm_idx == ARMS.index(group)
         keep = np.concatenate([sel, np.ones(n_n, bool)])
-        d = np.concatenate([np.ones(int(sel.sum())), np.zeros(n_n)])
+        n_in = int(sel.sum())
+        d = np.concatenate([np.ones(n_in), np.zeros(n_n)])
         truth, truth_pop = 100 * co.effect[sel].mean(), 100 * co.effect_pop[sel].mean()
         X = att_mod.att_design_from_registry(co.registry[keep])
+        y = y_all[keep]
         gamma = _shared(cache, contrast, (X, d), lambda X=X, d=d: att_mod.propensity_fit(X, d))
-        for r in att_mod.att_analytic(y_all[keep], d, X, alpha=alpha, propensity_coef=gamma):
+        # the outcome model sees the non-participants only: the same fit for every contrast and,
+        # as their outflow does not depend on the effects a truth sets, for every truth
+        beta = _shared(cache, "outcome", (X[n_in:], y[n_in:]),
+                       lambda X=X, y=y, d=d: att_mod.outcome_fit(X, y, d))  # fmt: skip
+        for r in att_mod.att_analytic(y, d, X, alpha=alpha, propensity_coef=gamma,
+                                      outcome_coef=beta):  # fmt: skip
             rows.append({"outcome": "outflow_full", "contrast": contrast, "method": r["method"],
                          "inference": "analytic", "truth": truth, "truth_population": truth_pop,
                          "estimate": 100 * r["estimate"], "ci_low": 100 * r["ci_low"],

@@ -91,7 +91,7 @@ def logit_fit(
 
     >>> X = np.column_stack([np.ones(6), [0, 1, 2, 3, 4, 5.0]])
     >>> logit_fit(X, np.array([0, 0, 1, 0, 1, 1.0])).round(3).tolist()
-    [-2.178, 0.871]
+    [-3.035, 1.214]
     """
     X = np.asarray(X, float)
     y = np.asarray(y, float)
@@ -222,6 +222,7 @@ def att_analytic(
     *,
     alpha: float = 0.05,
     propensity_coef: np.ndarray | None = None,
+    outcome_coef: np.ndarray | None = None,
 ) -> list[dict[str, float | str]]:
     """``att(y, d, X, inference="analytic")`` (logit outcome model) as plain rows.
 
@@ -229,8 +230,8 @@ def att_analytic(
     of ``att`` to rounding. Written for callers that run thousands of fits (the simulation):
     both logits are single Newton fits (the outcome model on the comparison group's rows only),
     the influence functions use ``(X'WX)^-1 v`` instead of an n x k solve, and no frame is built.
-    ``propensity_coef``: ``propensity_fit(X, d)`` when already computed for this ``X`` and ``d``
-    (it does not depend on ``y``; the simulation's truths share it).
+    ``propensity_coef``: ``propensity_fit(X, d)`` and ``outcome_coef``: ``outcome_fit(X, y, d)``,
+    when already computed for these arrays (the simulation's contrasts and truths share them).
 
     >>> rng = np.random.default_rng(0)
     >>> x = rng.normal(size=400); d = (rng.random(400) < 1 / (1 + np.exp(-x))).astype(float)
@@ -241,8 +242,7 @@ def att_analytic(
     y, d, X = _checked(y, d, X, "logit")
     n = len(y)
     gamma = _logit_newton(X, d) if propensity_coef is None else propensity_coef
-    control = d == 0
-    beta = _logit_newton(X[control], y[control])
+    beta = outcome_fit(X, y, d) if outcome_coef is None else outcome_coef
     lin_g = X @ gamma
     e, odds = expit(lin_g), np.exp(lin_g)
     m = expit(X @ beta)
@@ -292,9 +292,21 @@ def propensity_fit(X: np.ndarray, d: np.ndarray) -> np.ndarray:
 
     >>> X = np.column_stack([np.ones(6), [0, 1, 2, 3, 4, 5.0]])
     >>> propensity_fit(X, np.array([0, 0, 1, 0, 1, 1.0])).round(3).tolist()
-    [-2.178, 0.871]
+    [-3.035, 1.214]
     """
     return _logit_newton(np.asarray(X, float), np.asarray(d, float))
+
+
+def outcome_fit(X: np.ndarray, y: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """Coefficients of the logit outcome model of ``att``: ``y`` on ``X`` among ``d == 0``.
+
+    >>> X = np.column_stack([np.ones(8), [0, 1, 2, 3, 4, 5, 9, 9.0]])
+    >>> y, d = np.array([0, 0, 1, 0, 1, 1, 1, 1.0]), np.array([0, 0, 0, 0, 0, 0, 1, 1.0])
+    >>> outcome_fit(X, y, d).round(3).tolist()
+    [-3.035, 1.214]
+    """
+    control = np.asarray(d, float) == 0
+    return _logit_newton(np.asarray(X, float)[control], np.asarray(y, float)[control])
 
 
 def _logit_newton(X: np.ndarray, y: np.ndarray, max_iter: int = 100) -> np.ndarray:
