@@ -74,8 +74,11 @@ def att_design_from_registry(registry: np.ndarray) -> np.ndarray:
     X = np.column_stack([np.ones(len(registry)), registry, *dummies])
     # a column without variation (e.g. every duration dummy within one duration class) other than
     # the intercept would make both models singular: it carries no information, so it is dropped
-    keep = np.r_[True, X[:, 1:].std(axis=0) > 0]
-    return X[:, keep]
+    rest = X[:, 1:]
+    varies = rest.max(axis=0) > rest.min(axis=0)  # cheaper than std, and the same for these:
+    if not varies.all():  # a constant column can still have a rounding-size std; keep the rule
+        varies[~varies] = rest[:, ~varies].std(axis=0) > 0
+    return X[:, np.r_[True, varies]]
 
 
 def logit_fit(
