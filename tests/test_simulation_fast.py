@@ -206,3 +206,19 @@ def test_survey_rows_with_items_keeps_their_values_and_every_draw() -> None:
             if item in a and not np.isnan(a[item]).all():
                 np.testing.assert_array_equal(a[item], b[item])
         assert "contacts" not in b and "ladder" not in b
+
+
+def test_draws_reused_across_truths_equal_fresh_draws() -> None:
+    people: dict = {}
+    for truth_name in (*S.TRUTHS, "default"):
+        params = _cohort(truth_name, SEEDS[1])
+        reused, fresh = draw_municipal(params, people=people), draw_municipal(params)
+        for field in fresh.__dataclass_fields__:
+            a, b = getattr(reused, field), getattr(fresh, field)
+            for x, y in zip(
+                *(v.values() if isinstance(v, dict) else [v] for v in (a, b)), strict=True
+            ):
+                np.testing.assert_array_equal(x, y)
+    other_seed = _cohort("default", SEEDS[0])
+    assert not np.array_equal(draw_municipal(other_seed, people=people).cov_p["age"],
+                              draw_municipal(_cohort("default", SEEDS[1])).cov_p["age"])  # fmt: skip

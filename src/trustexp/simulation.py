@@ -88,9 +88,14 @@ class _Cohort:
     arm_mean: dict[str, float]  # each arm's mean P(full-time exit) over consultants drawn
 
 
-def _cohort(params: Params) -> _Cohort:
-    """Draw one cohort (the generator's streams) and keep the arrays the estimators need."""
-    dr = draw_municipal(params, with_non_participants=True)
+def _cohort(params: Params, cache: dict | None = None) -> _Cohort:
+    """Draw one cohort (the generator's streams) and keep the arrays the estimators need.
+
+    ``cache``: see ``_shared`` (the draws of who is in the cohort and their registry covariates
+    are reused across a seed's truths).
+    """
+    people = None if cache is None else cache.setdefault("people", {})
+    dr = draw_municipal(params, with_non_participants=True, people=people)
     window = params.analysis.outflow_window_months
     rows = survey_rows(params, dr.ids_p, dr.cov_p["age"], dr.cov_p["migration_background"],
                        dr.cov_p["benefit_months"], dr.education, dr.arm_idx, dr.consultant_idx,
@@ -100,7 +105,9 @@ def _cohort(params: Params) -> _Cohort:
     # clusters in the sorted order of the consultants' labels (what cluster_robust factorises)
     label_rank = np.empty(len(dr.consultant_ids), np.int64)
     label_rank[np.argsort(dr.consultant_ids, kind="stable")] = np.arange(len(dr.consultant_ids))
-    registry = np.vstack([cr.registry_matrix(dr.cov_p), cr.registry_matrix(dr.cov_n)])
+    covariates = (*dr.cov_p.values(), *dr.cov_n.values())
+    registry = _shared(cache, "registry", covariates, lambda: np.vstack([
+        cr.registry_matrix(dr.cov_p), cr.registry_matrix(dr.cov_n)]))  # fmt: skip
     t = params.truth
     base = (
         t.participation.outflow_full
@@ -187,7 +194,11 @@ def _shared(cache: dict | None, key: str, inputs: tuple[np.ndarray, ...], build)
     if cache is None:
         return build()
     hit = cache.get(key)
-    if hit is not None and all(np.array_equal(a, b) for a, b in zip(hit[0], inputs, strict=True)):
+    if (
+        hit is not None
+        and len(hit[0]) == len(inputs)
+        and all(a is b or np.array_equal(a, b) for a, b in zip(hit[0], inputs, strict=True))
+    ):
         return hit[1]
     value = build()
     cache[key] = (inputs, value)
@@ -203,7 +214,7 @@ def _estimate_rows(
     """
     infs = (PRIMARY_INFERENCE,) if primary_only else INFERENCES
     t = params.truth
-    co = _cohort(params)
+    co = _cohort(params, cache)
     n_p = len(co.arm_idx)
     codes, n_clusters = _dense_codes(co.cluster_rank)
     dummies = [(co.arm_idx == ARMS.index(a)).astype(float) for a in TREATED]

@@ -452,9 +452,14 @@ def _non_participant_block(
     cov = _covariates(rng, len(ids), t.population.non_participants)
     p_full, p_any = _outflow_probabilities(t, cov, 0.0, 0.0, None)
     exit_k, reason = _exits(rng, p_full, p_any, t.outflow.horizon_months, t.outflow.part_time_share)
-    ret = t.returns
-    return_k = _returns(returns_rng, exit_k, reason, ret.share, ret.within_months)
-    return cov, exit_k, reason, return_k
+    return cov, exit_k, reason, _non_participant_returns(params, returns_rng, exit_k, reason)
+
+
+def _non_participant_returns(
+    params: Params, rng: np.random.Generator, exit_k: np.ndarray, reason: np.ndarray
+) -> np.ndarray:
+    ret = params.truth.returns
+    return _returns(rng, exit_k, reason, ret.share, ret.within_months)
 
 
 @dataclass
@@ -485,29 +490,63 @@ class MunicipalDraw:
     return_n: np.ndarray
 
 
-def draw_municipal(params: Params, with_non_participants: bool = True) -> MunicipalDraw:
+def draw_municipal(
+    params: Params, with_non_participants: bool = True, people: dict | None = None
+) -> MunicipalDraw:
     """Draw participants (and the municipality's non-participants) without building tables.
 
     The same draws as ``generate`` (same streams, same order), so a simulation that reads these
     arrays analyses exactly the cohort ``generate(params)`` would write.
+
+    ``people``: a dict the caller keeps between calls. The draws that depend only on the seed,
+    the cohort's size and the truth's ``population``, ``consultants`` and ``outflow`` blocks (who
+    the people are, their arms and consultants, the non-participants' exits) are kept in it and
+    reused - not redrawn - by a later call with the same seed and blocks: the simulation draws
+    each seed under several truths that differ in their effects only. The reused arrays are
+    shared between the draws (read them, do not change them).
     """
     t, c = params.truth, params.cohort
     n_p = c.n_participants
-    ids_p = _person_ids(0, n_p)
-    cov_p = _covariates(_rng(params.seed, "participants"), n_p, t.population.participants)
-    edu_shares = np.asarray(t.population.education) / sum(t.population.education)
-    education = np.asarray(_EDUCATION, dtype=object)[
-        _rng(params.seed, "participants", 1).choice(3, size=n_p, p=edu_shares)
-    ]
-    # complete randomisation into equal-as-possible arms
-    lottery_rng = _rng(params.seed, "lottery")
-    arm_idx = lottery_rng.permutation(np.arange(n_p) % 3)
-    crng = _rng(params.seed, "consultants")
-    consultant_idx = _assign_consultants(crng, arm_idx, t)
-    consultant_effect = crng.normal(0.0, t.consultants.outflow_sd, t.consultants.n_consultants)
-    consultant_ids = np.array(
-        [f"C{j + 1:02d}" for j in range(t.consultants.n_consultants)], dtype=object
-    )
+    key = (params.seed, n_p, c.n_non_participants, with_non_participants, t.population,
+           t.consultants, t.outflow)  # fmt: skip
+    if people is not None and people.get("key") == key:
+        (ids_p, cov_p, education, arm_idx, consultant_idx, consultant_effect, consultant_ids,
+         ids_n, cov_n, exit_n, reason_n) = people["draws"]  # fmt: skip
+    else:
+        ids_p = _person_ids(0, n_p)
+        cov_p = _covariates(_rng(params.seed, "participants"), n_p, t.population.participants)
+        edu_shares = np.asarray(t.population.education) / sum(t.population.education)
+        education = np.asarray(_EDUCATION, dtype=object)[
+            _rng(params.seed, "participants", 1).choice(3, size=n_p, p=edu_shares)
+        ]
+        # complete randomisation into equal-as-possible arms
+        lottery_rng = _rng(params.seed, "lottery")
+        arm_idx = lottery_rng.permutation(np.arange(n_p) % 3)
+        crng = _rng(params.seed, "consultants")
+        consultant_idx = _assign_consultants(crng, arm_idx, t)
+        consultant_effect = crng.normal(0.0, t.consultants.outflow_sd, t.consultants.n_consultants)
+        consultant_ids = np.array(
+            [f"C{j + 1:02d}" for j in range(t.consultants.n_consultants)], dtype=object
+        )
+        empty_i = np.zeros(0, dtype=np.int64)
+        ids_n, cov_n, exit_n, reason_n = (
+            np.zeros(0, dtype=object),
+            {},
+            empty_i,
+            empty_i.astype(np.int8),
+        )
+        if with_non_participants:
+            ids_n = _person_ids(n_p, c.n_non_participants)
+            cov_n, exit_n, reason_n, _ = _non_participant_block(
+                params,
+                _rng(params.seed, "non_participants"),
+                ids_n,
+                _rng(params.seed, "returns", 1),
+            )
+        if people is not None:
+            people["key"] = key
+            people["draws"] = (ids_p, cov_p, education, arm_idx, consultant_idx, consultant_effect,
+                               consultant_ids, ids_n, cov_n, exit_n, reason_n)  # fmt: skip
 
     shift_full = t.participation.outflow_full + _arm_values(t.arm_effect, "outflow_full", arm_idx)
     shift_any = t.participation.outflow_any + _arm_values(t.arm_effect, "outflow_any", arm_idx)
@@ -527,16 +566,10 @@ def draw_municipal(params: Params, with_non_participants: bool = True) -> Munici
         ret.share + ret.participation + arm_shift,
         ret.within_months,
     )
-    empty_i = np.zeros(0, dtype=np.int64)
-    ids_n, cov_n = np.zeros(0, dtype=object), {}
-    exit_n, reason_n, return_n = empty_i, empty_i.astype(np.int8), empty_i
-    if with_non_participants:
-        ids_n = _person_ids(n_p, c.n_non_participants)
-        cov_n, exit_n, reason_n, return_n = _non_participant_block(
-            params,
-            _rng(params.seed, "non_participants"),
-            ids_n,
-            _rng(params.seed, "returns", 1),
+    return_n = np.zeros(0, dtype=np.int64)
+    if with_non_participants:  # the returns depend on the truth's returns block: not reused
+        return_n = _non_participant_returns(
+            params, _rng(params.seed, "returns", 1), exit_n, reason_n
         )
     return MunicipalDraw(
         ids_p, cov_p, education, arm_idx, consultant_idx, consultant_effect, consultant_ids,
