@@ -82,6 +82,7 @@ def main() -> None:
     ap.add_argument("--cohorts-full", type=int, default=10, help="full cohorts per run")
     ap.add_argument("--whole-runs", type=int, default=3)
     ap.add_argument("--whole-runs-before", type=int, default=1)
+    ap.add_argument("--save", type=Path, help="folder for the whole simulations' outputs (pickle)")
     args = ap.parse_args()
     params = load_params("params/oss.yml")
     loads = [os.getloadavg()[0]]
@@ -103,6 +104,9 @@ def main() -> None:
         for _ in range(runs):
             wall, cpu, outs[name] = _timed(lambda m=sides[name]: _whole(m, params))
             whole[name].append((wall, cpu))
+            if args.save:
+                args.save.mkdir(parents=True, exist_ok=True)
+                outs[name].to_pickle(args.save / f"whole_{name}.pkl")
             loads.append(os.getloadavg()[0])
 
     a = params.analysis
