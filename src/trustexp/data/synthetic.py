@@ -271,10 +271,11 @@ def survey_rows(
     one array per item (NaN where not answered). ``_survey`` turns them into the survey table;
     the simulation reads the items it needs from them directly.
 
-    ``items``: compute only these items (the mappings hold no other item). All random draws are
-    made as in a full call - an item left out still takes its draws, and ``contacts``, whose Poisson
-    draws depend on its values, is computed for them - so the kept items have exactly the
-    values of a full call. The simulation reads one item of thousands of cohorts.
+    ``items``: compute only these items (the mappings then hold ``completed`` and these items,
+    nothing else). All random draws are made as in a full call - an item left out still takes
+    its draws, and ``contacts``, whose Poisson draws depend on its values, is computed for them -
+    so the kept items have exactly the values of a full call. The simulation reads one item of
+    thousands of cohorts.
     """
     t, rng = params.truth, _rng(params.seed, "survey")
     s, c, nr = t.survey, t.consultants, t.nonresponse
@@ -312,17 +313,19 @@ def survey_rows(
         for who, resp_p in (("participant", p_resp), ("consultant", c_resp)):
             done = rng.random(n) < resp_p
             days = rng.integers(0, 43 if wave == 0 else 61, n)
-            dates = lottery + np.timedelta64(365, "D") * wave + days.astype("timedelta64[D]")
-            row: dict[str, Any] = {
-                "person_id": ids,
-                "wave": np.full(n, wave),
-                "respondent": np.full(n, who, dtype=object),
-                "rater_id": consultant_ids[consultant_idx]
-                if who == "consultant"
-                else np.full(n, None),
-                "completed": done,
-                "response_date": np.where(done, dates, np.datetime64("NaT")),
-            }
+            row: dict[str, Any] = {"completed": done}
+            if items is None:
+                dates = lottery + np.timedelta64(365, "D") * wave + days.astype("timedelta64[D]")
+                row = {
+                    "person_id": ids,
+                    "wave": np.full(n, wave),
+                    "respondent": np.full(n, who, dtype=object),
+                    "rater_id": consultant_ids[consultant_idx]
+                    if who == "consultant"
+                    else np.full(n, None),
+                    "completed": done,
+                    "response_date": np.where(done, dates, np.datetime64("NaT")),
+                }
             answered = _PARTICIPANT_ITEMS if who == "participant" else _CONSULTANT_ITEMS
             for item in every:
                 if item not in answered:
