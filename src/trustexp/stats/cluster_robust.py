@@ -507,7 +507,7 @@ class ClusteredDesign:
         self.onehot = np.zeros((self.G, self.n))
         self.onehot[self.codes, np.arange(self.n)] = 1.0
         self._cr2: tuple | None = None
-        self._fits: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._weights: dict[bytes, tuple[np.ndarray, float]] = {}
 
     def fit(self, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """OLS coefficients and residuals of ``y`` (as ``ols``)."""
@@ -541,7 +541,14 @@ class ClusteredDesign:
         return self._cr2
 
     def _cr2_weights(self, q_vec: np.ndarray) -> tuple[np.ndarray, float]:
-        """Per cluster ``w_g = A_g X_g q`` (G x m, padded with zeros) and the Bell-McCaffrey df."""
+        """Per cluster ``w_g = A_g X_g q`` (G x m, padded with zeros) and the Bell-McCaffrey df
+        (they depend on the design and the contrast only: kept for the next outcome)."""
+        key = q_vec.tobytes()
+        if key not in self._weights:
+            self._weights[key] = self._cr2_weights_of(q_vec)
+        return self._weights[key]
+
+    def _cr2_weights_of(self, q_vec: np.ndarray) -> tuple[np.ndarray, float]:
         rows, mask, xp, q, r, f_minus_i = self._cr2_pieces()
         w = xp @ q_vec + (q @ (f_minus_i @ (r @ q_vec)[..., None]))[..., 0]
         w = np.where(mask, w, 0.0)
