@@ -6,8 +6,8 @@ per contrast, a ``spawn`` pool with one task per cohort); it runs on today's gen
 helpers, which it calls the slow way. **After** is ``trustexp.simulation``. Two measurements:
 
 * per cohort (one process, one worker, ``--cohorts`` primary-only and ``--cohorts-full`` cohorts
-  with every estimator, default truth): CPU ms per cohort, sides alternating, ``--runs`` times,
-  medians;
+  with every estimator under each of the 4 truths, as the chapter draws them): CPU ms per cohort,
+  sides alternating, ``--runs`` times, medians;
 * the robustness chapter's whole simulation (``analysis.n_simulations`` primary-only and
   ``analysis.n_simulations_inference`` full cohorts under each of the 4 truths, 2 workers): wall
   and CPU (this process and its reaped workers), ``--whole-runs`` times for after and
@@ -78,8 +78,10 @@ def _difference(old: pd.DataFrame, new: pd.DataFrame) -> tuple[float, float, boo
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--cohorts", type=int, default=40, help="primary-only cohorts per run")
-    ap.add_argument("--cohorts-full", type=int, default=10, help="full cohorts per run")
+    ap.add_argument(
+        "--cohorts", type=int, default=15, help="primary-only cohorts per truth and run"
+    )
+    ap.add_argument("--cohorts-full", type=int, default=4, help="full cohorts per truth and run")
     ap.add_argument("--whole-runs", type=int, default=3)
     ap.add_argument("--whole-runs-before", type=int, default=1)
     ap.add_argument("--save", type=Path, help="folder for the whole simulations' outputs (pickle)")
@@ -94,8 +96,8 @@ def main() -> None:
                                       ("full", args.cohorts_full, False)):  # fmt: skip
             for name, module in sides.items():
                 _, cpu, _ = _timed(lambda m=module, n=n, po=primary_only: m.run_simulation(
-                    params, n, ("default",), workers=1, primary_only=po))  # fmt: skip
-                per.setdefault((name, mode), []).append(1000 * cpu / n)
+                    params, n, after.TRUTHS, workers=1, primary_only=po))  # fmt: skip
+                per.setdefault((name, mode), []).append(1000 * cpu / (n * len(after.TRUTHS)))
         loads.append(os.getloadavg()[0])
 
     whole: dict[str, list[tuple[float, float]]] = {"before": [], "after": []}
@@ -113,8 +115,8 @@ def main() -> None:
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; "
           f"numpy {np.__version__}, pandas {pd.__version__}; load average (1 min) "
           f"{min(loads):.1f}-{max(loads):.1f}")  # fmt: skip
-    print(f"per cohort: {args.cohorts} primary-only / {args.cohorts_full} full cohorts per run, "
-          f"{args.runs} runs, 1 worker; whole: {a.n_simulations} primary + "
+    print(f"per cohort: {args.cohorts} primary-only / {args.cohorts_full} full cohorts per truth "
+          f"and run, 4 truths, {args.runs} runs, 1 worker; whole: {a.n_simulations} primary + "
           f"{a.n_simulations_inference} full cohorts x 4 truths, 2 workers")  # fmt: skip
     print("| measure | before | after | before / after |")
     print("|---|---|---|---|")

@@ -277,7 +277,8 @@ class _DesignWildCluster(_WildCluster):
     The bootstrap scores are linear in the null value, ``P + shift Q`` (G x B), so their squared
     norms are ``PP + 2 shift PQ + shift^2 QQ``: three B-vectors computed once, and the ~50
     p-values of the test inversion each cost a few B-vector operations. Same weights (the same
-    ``seed``), same statistic and the same bisection as ``_WildCluster``.
+    ``seed``), same statistic and the same bisection as ``_WildCluster``. What does not depend on
+    the outcome (the weights, ``Q`` and ``QQ``) is kept in the design for the next outcome.
     """
 
     def __init__(self, design: ClusteredDesign, y, contrast, n_bootstrap: int, seed: int):
@@ -285,22 +286,29 @@ class _DesignWildCluster(_WildCluster):
         n, k, self.G = design.n, design.k, design.G
         beta, u = design.fit(np.asarray(y, float))
         c = np.asarray(contrast, float)
-        q = xtx_inv @ c
+        # what depends on the design, contrast and weights only is kept in the design
+        key = (c.tobytes(), n_bootstrap, seed)
+        if key not in design._wild:
+            q = xtx_inv @ c
+            a = X @ q / float(c @ q)
+            xq = X @ q
+            s_a = oh @ (xq * a)
+            left = (oh @ (X * xq[:, None])) @ xtx_inv
+            c_a = left @ (oh @ (X * a[:, None])).T
+            v = _webb(np.random.default_rng(seed), self.G, n_bootstrap)
+            qq = s_a[:, None] * v - c_a @ v
+            design._wild[key] = (q, xq, left, v, s_a @ v, qq, (qq * qq).sum(0))
+        q, xq, left, v, self.num_a, qq, self.qq = design._wild[key]
         self.est = float(c @ beta)
-        a = X @ q / float(c @ q)
-        xq = X @ q
-        s_u, s_a = oh @ (xq * u), oh @ (xq * a)
-        left = (oh @ (X * xq[:, None])) @ xtx_inv
+        s_u = oh @ (xq * u)
         xg_u = oh @ (X * u[:, None])
-        c_u, c_a = left @ xg_u.T, left @ (oh @ (X * a[:, None])).T
+        c_u = left @ xg_u.T
         self.corr = self.G / (self.G - 1) * (n - 1) / (n - k)
         s_cr1 = xg_u @ q
         self.se = float(math.sqrt(self.corr * (s_cr1 @ s_cr1)))
-        v = _webb(np.random.default_rng(seed), self.G, n_bootstrap)
-        self.num_u, self.num_a = s_u @ v, s_a @ v
+        self.num_u = s_u @ v
         pp = s_u[:, None] * v - c_u @ v
-        qq = s_a[:, None] * v - c_a @ v
-        self.pp, self.pq, self.qq = (pp * pp).sum(0), 2 * (pp * qq).sum(0), (qq * qq).sum(0)
+        self.pp, self.pq = (pp * pp).sum(0), 2 * (pp * qq).sum(0)
 
     def pvalue(self, null: float) -> float:
         return float(_Stacked([self], 1).pvalues(np.array([null]))[0])
@@ -508,6 +516,7 @@ class ClusteredDesign:
         self.onehot[self.codes, np.arange(self.n)] = 1.0
         self._cr2: tuple | None = None
         self._weights: dict[bytes, tuple[np.ndarray, float]] = {}
+        self._wild: dict[tuple, tuple] = {}
 
     def fit(self, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """OLS coefficients and residuals of ``y`` (as ``ols``)."""
