@@ -20,6 +20,15 @@ of each person's true change in P(full-time exit) (clipping included) given the 
 cohort drew (``truth``; the participants' consultants are part of what taking part meant), and
 the same with consultant effects set to zero (``truth_population``). ``stats.simulation``
 summarises the replicates (bias, coverage with its Monte Carlo interval and binomial test).
+
+Cost (issue 16: the robustness chapter's 4 x 1,000 + 4 x 200 cohorts were the book's critical
+path): the estimators read arrays, never frames; what depends only on a design is computed once
+and shared across its contrasts and inferences (``cluster_robust.ClusteredDesign``), a cohort's
+wild-bootstrap intervals are inverted together (``cluster_robust.wild_cluster_intervals``), and
+the cohorts of one seed under the four truths - the same people, arms and consultants with other
+effects - share their draws of who is in the cohort, designs and model fits (``_shared``). The
+numbers are those of the frame-level helpers called one at a time, to rounding
+(``tests/test_simulation_fast.py``); ``benchmarks/bench_simulation.py`` measures both.
 """
 
 from __future__ import annotations
@@ -187,9 +196,9 @@ def _shared(cache: dict | None, key: str, inputs: tuple[np.ndarray, ...], build)
     """``build()``, or what it gave for the same ``key`` and equal ``inputs`` before.
 
     The truths of one seed draw the same people, arms, consultants and answers to the wave-0
-    questions (a truth changes effects, not who is in the cohort), so the designs and the
-    propensity fits of a seed's cohorts are equal across truths; they are computed once and
-    reused when - and only when - their inputs are equal element for element.
+    questions (a truth changes effects, not who is in the cohort), so the covariates, designs and
+    model fits of a seed's cohorts are mostly equal across truths; each is computed once and
+    reused when - and only when - its inputs are equal element for element.
     """
     if cache is None:
         return build()
