@@ -11,7 +11,7 @@ helpers, which it calls the slow way. **After** is ``trustexp.simulation``. Two 
 * the robustness chapter's whole simulation (``analysis.n_simulations`` primary-only and
   ``analysis.n_simulations_inference`` full cohorts under each of the 4 truths, 2 workers): wall
   and CPU (this process and its reaped workers), ``--whole-runs`` times for after and
-  ``--whole-runs-before`` for before (about two minutes of two cores each); the two sides' results
+  ``--whole-runs-before`` for before (before: about 200 s of CPU, after: about 20 s); the results
   are compared (largest absolute and relative difference of every number).
 
     .venv/bin/python benchmarks/bench_simulation.py [--runs 3] [--whole-runs 3] [--whole-runs-before 1]
