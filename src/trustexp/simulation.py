@@ -20,6 +20,15 @@ of each person's true change in P(full-time exit) (clipping included) given the 
 cohort drew (``truth``; the participants' consultants are part of what taking part meant), and
 the same with consultant effects set to zero (``truth_population``). ``stats.simulation``
 summarises the replicates (bias, coverage with its Monte Carlo interval and binomial test).
+
+Cost (issue 16: the robustness chapter's 4 x 1,000 + 4 x 200 cohorts were the book's critical
+path): the estimators read arrays, never frames; what depends only on a design is computed once
+and shared across its contrasts and inferences (``cluster_robust.ClusteredDesign``), a cohort's
+wild-bootstrap intervals are inverted together (``cluster_robust.wild_cluster_intervals``), and
+the cohorts of one seed under the four truths - the same people, arms and consultants with other
+effects - share their draws of who is in the cohort, designs and model fits (``_shared``). The
+numbers are those of the frame-level helpers called one at a time, to rounding
+(``tests/test_simulation_fast.py``); ``benchmarks/bench_simulation.py`` measures both.
 """
 
 from __future__ import annotations
@@ -28,6 +37,8 @@ import math
 import multiprocessing as mp
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -70,29 +81,42 @@ PRIMARY: tuple[tuple[str, str, str, str], ...] = (
 # --------------------------------------------------------------------------- one cohort
 
 
-def _frames(params: Params) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, np.ndarray]]:
-    """Participants (with wellbeing at waves 0 and 2), everyone (for the ATT), and truth pieces."""
-    dr = draw_municipal(params, with_non_participants=True)
+@dataclass
+class _Cohort:
+    """One drawn cohort as the arrays the estimators read (participants first in ``registry``)."""
+
+    arm_idx: np.ndarray  # participants' arm, index into ARMS
+    cluster_rank: np.ndarray  # participants' consultant, as the rank of its label
+    full_p: np.ndarray  # participants' full-time exit within the window (0/1)
+    full_n: np.ndarray  # non-participants' full-time exit within the window (0/1)
+    y0: np.ndarray  # wellbeing at wave 0 (NaN: no answer)
+    y2: np.ndarray  # wellbeing at wave 2
+    registry: np.ndarray  # registry covariates (``cluster_robust.registry_matrix``), everyone
+    effect: np.ndarray  # each participant's true change in P(full-time exit)
+    effect_pop: np.ndarray  # the same with consultant effects set to zero
+    arm_mean: dict[str, float]  # each arm's mean P(full-time exit) over consultants drawn
+
+
+def _cohort(params: Params, cache: dict | None = None) -> _Cohort:
+    """Draw one cohort (the generator's streams) and keep the arrays the estimators need.
+
+    ``cache``: see ``_shared`` (the draws of who is in the cohort and their registry covariates
+    are reused across a seed's truths).
+    """
+    people = None if cache is None else cache.setdefault("people", {})
+    dr = draw_municipal(params, with_non_participants=True, people=people)
     window = params.analysis.outflow_window_months
     rows = survey_rows(params, dr.ids_p, dr.cov_p["age"], dr.cov_p["migration_background"],
                        dr.cov_p["benefit_months"], dr.education, dr.arm_idx, dr.consultant_idx,
-                       dr.consultant_ids)  # fmt: skip
-    arm = np.asarray(ARMS, dtype=object)[dr.arm_idx]
+                       dr.consultant_ids, items=("wellbeing",))  # fmt: skip
     full_p = ((dr.exit_k >= 1) & (dr.exit_k <= window) & (dr.reason == 0)).astype(float)
     full_n = ((dr.exit_n >= 1) & (dr.exit_n <= window) & (dr.reason_n == 0)).astype(float)
-    part = pd.DataFrame({
-        "participant": 1, "arm": arm, "consultant_id": dr.consultant_ids[dr.consultant_idx],
-        "outflow_full": full_p, "y0": rows[0]["wellbeing"], "y": rows[4]["wellbeing"],
-        **{k: v for k, v in dr.cov_p.items()},
-    })  # fmt: skip
-    n_non = len(full_n)
-    non = {"participant": np.zeros(n_non, np.int64), "arm": np.full(n_non, None, object),
-           "consultant_id": np.full(n_non, None, object), "outflow_full": full_n, **dr.cov_n}  # fmt: skip
-    # column by column: pd.concat of frames with all-None columns spends its time checking NaNs
-    everyone = pd.DataFrame({
-        col: np.concatenate([np.asarray(part[col].to_numpy()), np.asarray(non[col])])
-        for col in part.columns if col not in ("y0", "y")
-    })  # fmt: skip
+    # clusters in the sorted order of the consultants' labels (what cluster_robust factorises)
+    label_rank = np.empty(len(dr.consultant_ids), np.int64)
+    label_rank[np.argsort(dr.consultant_ids, kind="stable")] = np.arange(len(dr.consultant_ids))
+    covariates = (*dr.cov_p.values(), *dr.cov_n.values())
+    registry = _shared(cache, "registry", covariates, lambda: np.vstack([
+        cr.registry_matrix(dr.cov_p), cr.registry_matrix(dr.cov_n)]))  # fmt: skip
     t = params.truth
     base = (
         t.participation.outflow_full
@@ -105,45 +129,158 @@ def _frames(params: Params) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, np.nd
     # consultant effect averaged over the consultants drawn (the superpopulation of consultants the
     # clustered interval targets). Additive shifts are clipped to [0, 1] by the generator, so the
     # truth is the mean change in probability, not the nominal shift (they differ for a harmful arm).
-    arm_mean = {}
-    for a in ARMS:
-        shift = t.participation.outflow_full + getattr(t.arm_effect, a).outflow_full
-        arm_mean[a] = float(np.mean([
-            full_time_probability(t, dr.cov_p, shift + c, dr.education).mean()
-            for c in dr.consultant_effect
-        ]))  # fmt: skip
-    return part, everyone, {"effect": effect, "effect_pop": effect_pop, "arm": arm,
-                            "arm_mean": arm_mean}  # fmt: skip
+    # All arms and consultants at once: one row of shifts per (arm, consultant).
+    shifts = np.array([
+        t.participation.outflow_full + getattr(t.arm_effect, a).outflow_full for a in ARMS
+    ])  # fmt: skip
+    per = full_time_probability(
+        t, dr.cov_p, (shifts[:, None] + dr.consultant_effect[None, :]).reshape(-1, 1), dr.education
+    ).mean(axis=1)
+    n_c = len(dr.consultant_effect)
+    arm_mean = {a: float(np.mean(per[i * n_c : (i + 1) * n_c])) for i, a in enumerate(ARMS)}
+    return _Cohort(dr.arm_idx, label_rank[dr.consultant_idx], full_p, full_n,
+                   rows[0]["wellbeing"], rows[4]["wellbeing"], registry, effect, effect_pop,
+                   arm_mean)  # fmt: skip
 
 
-def _arm_design(part: pd.DataFrame, adjust: bool, baseline: str | None) -> np.ndarray:
-    arm = part["arm"].to_numpy()
-    cols = [np.ones(len(part)), *((arm == a).astype(float) for a in TREATED)]
-    if baseline:
-        cols.append(part[baseline].to_numpy(float))
-    if adjust:
-        cols.append(cr.registry_design(part).to_numpy(float))
-    return np.column_stack(cols)
+def _dense_codes(rank: np.ndarray) -> tuple[np.ndarray, int]:
+    """Cluster codes ``0 .. G-1`` of the clusters present, keeping the order of ``rank``."""
+    present = np.zeros(int(rank.max()) + 1, bool)
+    present[rank] = True
+    return (np.cumsum(present) - 1)[rank], int(present.sum())
 
 
 def _arm_rows(
-    part: pd.DataFrame, outcome: str, y: np.ndarray, method: str, adjust: bool,
-    baseline: str | None, truth: dict[str, float], alpha: float, seed: int,
-    inferences: Sequence[str] = INFERENCES,
+    design: cr.ClusteredDesign, outcome: str, y: np.ndarray, method: str, truth: dict[str, float],
+    alpha: float, seed: int, inferences: Sequence[str], wild: list,
 ) -> list[dict]:  # fmt: skip
-    X = _arm_design(part, adjust, baseline)
-    groups = part["consultant_id"].to_numpy()
-    adj = cr.cr2_adjustments(X, groups) if "CR2" in inferences else None
+    """Each treated arm vs control (coefficients 1 and 2 of the design) under each inference.
+
+    A ``WCR`` row is left without its numbers and appended with its test to ``wild``: the
+    cohort's wild-bootstrap intervals are inverted together (``_fill_wild``).
+    """
     rows = []
     for j, a in enumerate(TREATED, start=1):
-        c = np.zeros(X.shape[1])
+        c = np.zeros(design.k)
         c[j] = 1.0
         for inf in inferences:
-            est = cr.linear_contrast(y, X, c, groups, inf, alpha, 0.0, N_WCR, seed + j,
-                                     adjustments=adj if inf == "CR2" else None)  # fmt: skip
-            rows.append({"outcome": outcome, "contrast": f"{a} vs {CONTROL}", "method": method,
-                         "inference": inf, "truth": truth[a], "truth_population": truth[a],
-                         **{k: est[k] for k in ("estimate", "ci_low", "ci_high", "p")}})  # fmt: skip
+            row = {"outcome": outcome, "contrast": f"{a} vs {CONTROL}", "method": method,
+                   "inference": inf, "truth": truth[a], "truth_population": truth[a]}  # fmt: skip
+            if inf == "WCR":
+                wild.append((row, design.wild_cluster(y, c, N_WCR, seed + j)))
+            else:
+                est = design.contrast(y, c, inf, alpha, 0.0, N_WCR, seed + j)
+                row.update({k: est[k] for k in ("estimate", "ci_low", "ci_high", "p")})
+            rows.append(row)
+    return rows
+
+
+def _fill_wild(wild: list, alpha: float) -> None:
+    """Estimate, interval and p of the cohort's ``WCR`` rows (``cluster_robust.wild_cluster_intervals``)."""
+    if not wild:
+        return
+    out = cr.wild_cluster_intervals([test for _, test in wild], alpha)
+    for (row, test), (p, low, high) in zip(wild, out, strict=True):
+        row.update({"estimate": test.est, "ci_low": low, "ci_high": high, "p": p})
+
+
+@lru_cache(maxsize=4096)
+def _newcombe(events1: int, n1: int, events0: int, n0: int, alpha: float) -> tuple[float, ...]:
+    """``outflow.risk_difference`` remembered: the same counts recur across cohorts, and each
+    call costs statsmodels' score-interval root finding."""
+    rd = of.risk_difference(events1, n1, events0, n0, alpha)
+    return tuple(rd[k] for k in ("estimate", "ci_low", "ci_high", "p"))
+
+
+def _shared(cache: dict | None, key: str, inputs: tuple[np.ndarray, ...], build):
+    """``build()``, or what it gave for the same ``key`` and equal ``inputs`` before.
+
+    The truths of one seed draw the same people, arms, consultants and answers to the wave-0
+    questions (a truth changes effects, not who is in the cohort), so the covariates, designs and
+    model fits of a seed's cohorts are mostly equal across truths; each is computed once and
+    reused when - and only when - its inputs are equal element for element.
+    """
+    if cache is None:
+        return build()
+    hit = cache.get(key)
+    if (
+        hit is not None
+        and len(hit[0]) == len(inputs)
+        and all(a is b or np.array_equal(a, b) for a, b in zip(hit[0], inputs, strict=True))
+    ):
+        return hit[1]
+    value = build()
+    cache[key] = (inputs, value)
+    return value
+
+
+def _estimate_rows(
+    params: Params, alpha: float, seed: int, primary_only: bool, cache: dict | None = None
+) -> list[dict]:
+    """The rows of ``estimate_primary`` as plain dicts (numpy only: no frame per cohort).
+
+    ``cache``: one dict shared by the cohorts of one seed under several truths (``_shared``).
+    """
+    infs = (PRIMARY_INFERENCE,) if primary_only else INFERENCES
+    t = params.truth
+    co = _cohort(params, cache)
+    n_p = len(co.arm_idx)
+    codes, n_clusters = _dense_codes(co.cluster_rank)
+    dummies = [(co.arm_idx == ARMS.index(a)).astype(float) for a in TREATED]
+    x_arm = np.column_stack([np.ones(n_p), *dummies])
+    rows: list[dict] = []
+    wild: list = []
+    arm_truth = {a: 100 * (co.arm_mean[a] - co.arm_mean[CONTROL]) for a in TREATED}
+    y = 100 * co.full_p
+    unadjusted = _shared(cache, "unadjusted", (x_arm, codes),
+                         lambda: cr.ClusteredDesign(x_arm, codes, n_clusters))  # fmt: skip
+    rows += _arm_rows(unadjusted, "outflow_full", y, cr.METHODS["unadjusted"], arm_truth, alpha, seed, infs, wild)  # fmt: skip
+    x_adj = np.column_stack([x_arm, co.registry[:n_p]])
+    adjusted = _shared(cache, "adjusted", (x_adj, codes),
+                       lambda: cr.ClusteredDesign(x_adj, codes, n_clusters))  # fmt: skip
+    rows += _arm_rows(adjusted, "outflow_full", y, cr.METHODS["adjusted"], arm_truth, alpha, seed + 10, infs, wild)  # fmt: skip
+    for a in () if primary_only else TREATED:  # the book's old unclustered (Newcombe) interval
+        m1, m0 = co.arm_idx == ARMS.index(a), co.arm_idx == ARMS.index(CONTROL)
+        rd = _newcombe(int(co.full_p[m1].sum()), int(m1.sum()), int(co.full_p[m0].sum()),
+                       int(m0.sum()), alpha)  # fmt: skip
+        rows.append({"outcome": "outflow_full", "contrast": f"{a} vs {CONTROL}",
+                     "method": cr.METHODS["unadjusted"], "inference": "Newcombe",
+                     "truth": arm_truth[a], "truth_population": arm_truth[a],
+                     **dict(zip(("estimate", "ci_low", "ci_high", "p"), rd, strict=True))})  # fmt: skip
+    # ATT of participation, analytic intervals
+    n_n = len(co.full_n)
+    y_all = np.concatenate([co.full_p, co.full_n])
+    for contrast in att_mod.CONTRASTS[:1] if primary_only else att_mod.CONTRASTS:
+        group = contrast.split(" vs ")[0]
+        sel = np.ones(n_p, bool) if group == "participants" else co.arm_idx == ARMS.index(group)
+        keep = np.concatenate([sel, np.ones(n_n, bool)])
+        n_in = int(sel.sum())
+        d = np.concatenate([np.ones(n_in), np.zeros(n_n)])
+        truth, truth_pop = 100 * co.effect[sel].mean(), 100 * co.effect_pop[sel].mean()
+        X = att_mod.att_design_from_registry(co.registry[keep])
+        y = y_all[keep]
+        gamma = _shared(cache, contrast, (X, d), lambda X=X, d=d: att_mod.propensity_fit(X, d))
+        # the outcome model sees the non-participants only: the same fit for every contrast and,
+        # as their outflow does not depend on the effects a truth sets, for every truth
+        beta = _shared(cache, "outcome", (X[n_in:], y[n_in:]),
+                       lambda X=X, y=y, d=d: att_mod.outcome_fit(X, y, d))  # fmt: skip
+        for r in att_mod.att_analytic(y, d, X, alpha=alpha, propensity_coef=gamma,
+                                      outcome_coef=beta):  # fmt: skip
+            rows.append({"outcome": "outflow_full", "contrast": contrast, "method": r["method"],
+                         "inference": "analytic", "truth": truth, "truth_population": truth_pop,
+                         "estimate": 100 * r["estimate"], "ci_low": 100 * r["ci_low"],
+                         "ci_high": 100 * r["ci_high"], "p": r["p"]})  # fmt: skip
+    # wellbeing ANCOVA among people who answered at waves 0 and 2
+    answered = ~np.isnan(co.y0) & ~np.isnan(co.y2)
+    wb_codes, wb_clusters = _dense_codes(co.cluster_rank[answered])
+    x_wb = np.column_stack([x_arm[answered], co.y0[answered]])
+    ancova = _shared(cache, "ancova", (x_wb, wb_codes),
+                     lambda: cr.ClusteredDesign(x_wb, wb_codes, wb_clusters))  # fmt: skip
+    wb_truth = {a: getattr(t.arm_effect, a).wellbeing - t.arm_effect.regulier.wellbeing
+                for a in TREATED}  # fmt: skip
+    rows += _arm_rows(ancova, "wellbeing", co.y2[answered], cr.METHODS["ancova"], wb_truth, alpha,
+                      seed + 20, infs, wild)  # fmt: skip
+    _fill_wild(wild, alpha)
     return rows
 
 
@@ -156,48 +293,18 @@ def estimate_primary(
     ATT of all participants) - the cheap set the full-size test runs. Returns ``outcome,
     contrast, method, inference, estimate, ci_low, ci_high, p, truth, truth_population``
     (outflow in percentage points, wellbeing in points).
+
+    The estimators read the cohort's arrays and share each design's pieces across contrasts
+    and inferences (``cluster_robust.ClusteredDesign``, ``att.att_analytic``); the numbers are
+    those of the frame-level helpers (``arm_contrasts``/``linear_contrast``, ``att``) on the
+    same cohort, to rounding (``tests/test_simulation_fast.py``).
     """
     alpha = params.analysis.alpha if alpha is None else alpha
-    infs = (PRIMARY_INFERENCE,) if primary_only else INFERENCES
-    t = params.truth
-    part, everyone, tp = _frames(params)
-    rows: list[dict] = []
-    arm_truth = {a: 100 * (tp["arm_mean"][a] - tp["arm_mean"][CONTROL]) for a in TREATED}
-    y = 100 * part["outflow_full"].to_numpy(float)
-    rows += _arm_rows(part, "outflow_full", y, cr.METHODS["unadjusted"], False, None, arm_truth, alpha, seed, infs)  # fmt: skip
-    rows += _arm_rows(part, "outflow_full", y, cr.METHODS["adjusted"], True, None, arm_truth, alpha, seed + 10, infs)  # fmt: skip
-    for a in () if primary_only else TREATED:  # the book's old unclustered (Newcombe) interval
-        m1, m0 = part["arm"] == a, part["arm"] == CONTROL
-        rd = of.risk_difference(int(part.loc[m1, "outflow_full"].sum()), int(m1.sum()),
-                             int(part.loc[m0, "outflow_full"].sum()), int(m0.sum()), alpha)  # fmt: skip
-        rows.append({"outcome": "outflow_full", "contrast": f"{a} vs {CONTROL}",
-                     "method": cr.METHODS["unadjusted"], "inference": "Newcombe",
-                     "truth": arm_truth[a], "truth_population": arm_truth[a],
-                     **{k: rd[k] for k in ("estimate", "ci_low", "ci_high", "p")}})  # fmt: skip
-    # ATT of participation, analytic intervals
-    part_flag = everyone["participant"].to_numpy() == 1
-    arm_all = everyone["arm"].to_numpy()
-    for contrast in att_mod.CONTRASTS[:1] if primary_only else att_mod.CONTRASTS:
-        group = contrast.split(" vs ")[0]
-        treated = part_flag if group == "participants" else part_flag & (arm_all == group)
-        sub = everyone[treated | ~part_flag]
-        d = sub["participant"].to_numpy(float)
-        sel = np.ones(len(part), bool) if group == "participants" else tp["arm"] == group
-        truth, truth_pop = 100 * tp["effect"][sel].mean(), 100 * tp["effect_pop"][sel].mean()
-        out = att_mod.att(sub["outflow_full"].to_numpy(float), d, att_mod.att_design(sub),
-                          inference="analytic", alpha=alpha)  # fmt: skip
-        for r in out.itertuples():
-            rows.append({"outcome": "outflow_full", "contrast": contrast, "method": r.method,
-                         "inference": "analytic", "truth": truth, "truth_population": truth_pop,
-                         "estimate": 100 * r.estimate, "ci_low": 100 * r.ci_low,
-                         "ci_high": 100 * r.ci_high, "p": r.p})  # fmt: skip
-    # wellbeing ANCOVA among people who answered at waves 0 and 2
-    wb = part.dropna(subset=["y0", "y"])
-    wb_truth = {a: getattr(t.arm_effect, a).wellbeing - t.arm_effect.regulier.wellbeing
-                for a in TREATED}  # fmt: skip
-    rows += _arm_rows(wb, "wellbeing", wb["y"].to_numpy(float), cr.METHODS["ancova"], False, "y0",
-                      wb_truth, alpha, seed + 20, infs)  # fmt: skip
-    return pd.DataFrame(rows)
+    return pd.DataFrame(_estimate_rows(params, alpha, seed, primary_only), columns=_COLUMNS)
+
+
+_COLUMNS = ["outcome", "contrast", "method", "inference", "truth", "truth_population", "estimate",
+            "ci_low", "ci_high", "p"]  # fmt: skip
 
 
 def _cohort_params(params: Params, truth: Truth, seed: int) -> Params:
@@ -209,16 +316,36 @@ def _cohort_params(params: Params, truth: Truth, seed: int) -> Params:
     return params_from_dict(raw, "<simulation>")
 
 
-def _run_task(task: tuple[dict, dict, str, int, int, bool]) -> pd.DataFrame:
-    """Worker: one cohort under one truth (module-level so that processes can pickle it)."""
-    raw, truth_raw, name, rep, seed, primary_only = task
-    params = _cohort_params(params_from_dict(raw, "<simulation>"), Truth.model_validate(truth_raw), seed)  # fmt: skip
-    out = estimate_primary(params, seed=seed, primary_only=primary_only)
-    return out.assign(truth_name=name, replicate=rep, seed=seed)
+def _run_chunk(
+    task: tuple[dict, list[tuple[str, dict]], list[tuple[int, int]], bool],
+) -> dict[str, pd.DataFrame]:
+    """Worker: consecutive seeds, each under every truth (module-level so that processes can
+    pickle it); returns each truth's rows as one frame.
+
+    The parameter set and truths are validated once per chunk (a cohort's parameters differ
+    from the truth's template in the seed only), and the cohorts of one seed share their
+    designs and propensity fits across truths (``_shared``).
+    """
+    raw, truths, reps, primary_only = task
+    params = params_from_dict(raw, "<simulation>")
+    templates = {name: _cohort_params(params, Truth.model_validate(t), reps[0][1])
+                 for name, t in truths}  # fmt: skip
+    rows: dict[str, list[dict]] = {name: [] for name, _ in truths}
+    for rep, seed in reps:
+        cache: dict = {}
+        for name, _ in truths:
+            cohort = templates[name].model_copy(update={"seed": int(seed)})
+            for row in _estimate_rows(cohort, cohort.analysis.alpha, seed, primary_only, cache):
+                rows[name].append({**row, "truth_name": name, "replicate": rep, "seed": seed})
+    columns = [*_COLUMNS, "truth_name", "replicate", "seed"]
+    return {name: pd.DataFrame(r, columns=columns) for name, r in rows.items()}
 
 
-def _run_chunk(tasks: list[tuple]) -> list[pd.DataFrame]:
-    return [_run_task(t) for t in tasks]
+def _pool_context() -> mp.context.BaseContext:
+    """``fork`` where the platform has it: the workers inherit numpy, pandas, scipy and this
+    module already imported (``spawn`` re-imports them, seconds per worker); ``spawn``
+    elsewhere."""
+    return mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
 
 
 def run_simulation(
@@ -233,23 +360,26 @@ def run_simulation(
     ``n_cohorts`` per truth (default ``analysis.n_simulations``) with seeds from
     ``stats.simulation.replicate_seeds(params.seed, n)`` - the same cohorts' seeds under every
     truth, so differences between truths are not sampling noise; the result does not depend on
-    ``workers``. ``primary_only``: see ``estimate_primary``. Returns the rows of ``estimate_primary`` plus ``truth_name, replicate, seed``.
+    ``workers``. ``primary_only``: see ``estimate_primary``. Returns the rows of
+    ``estimate_primary`` plus ``truth_name, replicate, seed``.
 
     >>> reps = run_simulation(load_params(), 200, workers=2)  # doctest: +SKIP
     """
     n = params.analysis.n_simulations if n_cohorts is None else int(n_cohorts)
     raw = params.model_dump(mode="json")
-    seeds = replicate_seeds(params.seed, n)
-    tasks = [(raw, load_truth(params, name).model_dump(mode="json"), name, r, s, primary_only)
-             for name in truths for r, s in enumerate(seeds)]  # fmt: skip
+    seeds = list(enumerate(replicate_seeds(params.seed, n)))
+    # chunks of seeds, every truth in each; a few chunks per worker: few enough that each
+    # carries the parameter set once, enough that the workers finish together
+    size = max(1, math.ceil(n / (8 * max(workers, 1))))
+    named = [(name, load_truth(params, name).model_dump(mode="json")) for name in truths]
+    tasks = [(raw, named, seeds[i : i + size], primary_only) for i in range(0, n, size)]
     if workers <= 1:
-        parts = [_run_task(t) for t in tasks]
+        parts = [_run_chunk(t) for t in tasks]
     else:
-        size = max(1, math.ceil(len(tasks) / (8 * workers)))
-        chunks = [tasks[i : i + size] for i in range(0, len(tasks), size)]
-        with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn")) as pool:
-            parts = [f for chunk in pool.map(_run_chunk, chunks) for f in chunk]
-    return pd.concat(parts, ignore_index=True)
+        with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context()) as pool:
+            parts = list(pool.map(_run_chunk, tasks))
+    # truth by truth, replicates in order (as ``replicate_seeds`` numbers them)
+    return pd.concat([part[name] for name in truths for part in parts], ignore_index=True)
 
 
 def primary_rows(reps_or_summary: pd.DataFrame) -> pd.DataFrame:

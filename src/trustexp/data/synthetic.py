@@ -20,7 +20,9 @@ Design choices (documented in the codebook and on the calibration page):
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -261,12 +263,19 @@ def survey_rows(
     arm_idx: np.ndarray,
     consultant_idx: np.ndarray,
     consultant_ids: np.ndarray,
+    items: Collection[str] | None = None,
 ) -> list[dict[str, Any]]:
     """The questionnaire draws as arrays: one mapping per wave and respondent (in that order).
 
     Each mapping holds ``person_id, wave, respondent, rater_id, completed, response_date`` and
     one array per item (NaN where not answered). ``_survey`` turns them into the survey table;
     the simulation reads the items it needs from them directly.
+
+    ``items``: compute only these items (the mappings then hold ``completed`` and these items,
+    nothing else). All random draws are made as in a full call - an item left out still takes
+    its draws, and ``contacts``, whose Poisson draws depend on its values, is computed for them -
+    so the kept items have exactly the values of a full call. The simulation reads one item of
+    thousands of cohorts.
     """
     t, rng = params.truth, _rng(params.seed, "survey")
     s, c, nr = t.survey, t.consultants, t.nonresponse
@@ -281,11 +290,16 @@ def survey_rows(
         + nr.education_low * (education == "low")
         + nr.benefit_years * benefit_months / 12.0
     )
+    # items whose values are needed: the kept ones, and contacts for its value-dependent draws
+    every = (*_PARTICIPANT_ITEMS, "progress")
+    computed = set(every if items is None else (*items, "contacts"))
     frames = []
     for wave in (0, 1, 2):
         frac = wave / 2.0
         latent = {}
         for item in (*_PARTICIPANT_ITEMS, "progress"):
+            if item not in computed:
+                continue  # its person-level draw is in u already
             latent[item] = (
                 _values(s.baseline_mean, item)
                 + _values(s.age_per_decade, item) * (age - 40) / 10.0
@@ -299,21 +313,29 @@ def survey_rows(
         for who, resp_p in (("participant", p_resp), ("consultant", c_resp)):
             done = rng.random(n) < resp_p
             days = rng.integers(0, 43 if wave == 0 else 61, n)
-            dates = lottery + np.timedelta64(365, "D") * wave + days.astype("timedelta64[D]")
-            row: dict[str, Any] = {
-                "person_id": ids,
-                "wave": np.full(n, wave),
-                "respondent": np.full(n, who, dtype=object),
-                "rater_id": consultant_ids[consultant_idx]
-                if who == "consultant"
-                else np.full(n, None),
-                "completed": done,
-                "response_date": np.where(done, dates, np.datetime64("NaT")),
-            }
-            items = _PARTICIPANT_ITEMS if who == "participant" else _CONSULTANT_ITEMS
-            for item in (*_PARTICIPANT_ITEMS, "progress"):
-                if item not in items:
-                    row[item] = np.full(n, np.nan)
+            row: dict[str, Any] = {"completed": done}
+            if items is None:
+                dates = lottery + np.timedelta64(365, "D") * wave + days.astype("timedelta64[D]")
+                row = {
+                    "person_id": ids,
+                    "wave": np.full(n, wave),
+                    "respondent": np.full(n, who, dtype=object),
+                    "rater_id": consultant_ids[consultant_idx]
+                    if who == "consultant"
+                    else np.full(n, None),
+                    "completed": done,
+                    "response_date": np.where(done, dates, np.datetime64("NaT")),
+                }
+            answered = _PARTICIPANT_ITEMS if who == "participant" else _CONSULTANT_ITEMS
+            for item in every:
+                if item not in answered:
+                    if items is None:
+                        row[item] = np.full(n, np.nan)
+                    continue
+                if item not in computed:
+                    rng.standard_normal(n)  # the noise draw, as in a full call
+                    if item == "deprived":
+                        rng.random(n)  # _observe's draw
                     continue
                 x = latent[item] + _values(s.noise_sd, item) * rng.standard_normal(n)
                 if who == "consultant":
@@ -323,7 +345,9 @@ def survey_rows(
                         + _values(c.rating_bias_per_wave, item) * wave
                         + leniency
                     )
-                row[item] = np.where(done, _observe(item, x, rng), np.nan)
+                observed = _observe(item, x, rng)  # contacts' and deprived's draws happen here
+                if items is None or item in items:
+                    row[item] = np.where(done, observed, np.nan)
             frames.append(row)
     return frames
 
@@ -398,6 +422,13 @@ def _spending(
 
 
 def _person_ids(start: int, n: int) -> np.ndarray:
+    return _person_id_block(start, n).copy()
+
+
+@lru_cache(maxsize=8)
+def _person_id_block(start: int, n: int) -> np.ndarray:
+    """Formatting the ids costs more than any draw of a simulated cohort, and every cohort has the
+    same ids: they are formatted once (``_person_ids`` hands out copies)."""
     return np.array([f"P{i:07d}" for i in range(start + 1, start + n + 1)], dtype=object)
 
 
@@ -424,9 +455,14 @@ def _non_participant_block(
     cov = _covariates(rng, len(ids), t.population.non_participants)
     p_full, p_any = _outflow_probabilities(t, cov, 0.0, 0.0, None)
     exit_k, reason = _exits(rng, p_full, p_any, t.outflow.horizon_months, t.outflow.part_time_share)
-    ret = t.returns
-    return_k = _returns(returns_rng, exit_k, reason, ret.share, ret.within_months)
-    return cov, exit_k, reason, return_k
+    return cov, exit_k, reason, _non_participant_returns(params, returns_rng, exit_k, reason)
+
+
+def _non_participant_returns(
+    params: Params, rng: np.random.Generator, exit_k: np.ndarray, reason: np.ndarray
+) -> np.ndarray:
+    ret = params.truth.returns
+    return _returns(rng, exit_k, reason, ret.share, ret.within_months)
 
 
 @dataclass
@@ -457,29 +493,63 @@ class MunicipalDraw:
     return_n: np.ndarray
 
 
-def draw_municipal(params: Params, with_non_participants: bool = True) -> MunicipalDraw:
+def draw_municipal(
+    params: Params, with_non_participants: bool = True, people: dict | None = None
+) -> MunicipalDraw:
     """Draw participants (and the municipality's non-participants) without building tables.
 
     The same draws as ``generate`` (same streams, same order), so a simulation that reads these
     arrays analyses exactly the cohort ``generate(params)`` would write.
+
+    ``people``: a dict the caller keeps between calls. The draws that depend only on the seed,
+    the cohort's size and the truth's ``population``, ``consultants`` and ``outflow`` blocks (who
+    the people are, their arms and consultants, the non-participants' exits) are kept in it and
+    reused - not redrawn - by a later call with the same seed and blocks: the simulation draws
+    each seed under several truths that differ in their effects only. The reused arrays are
+    shared between the draws (read them, do not change them).
     """
     t, c = params.truth, params.cohort
     n_p = c.n_participants
-    ids_p = _person_ids(0, n_p)
-    cov_p = _covariates(_rng(params.seed, "participants"), n_p, t.population.participants)
-    edu_shares = np.asarray(t.population.education) / sum(t.population.education)
-    education = np.asarray(_EDUCATION, dtype=object)[
-        _rng(params.seed, "participants", 1).choice(3, size=n_p, p=edu_shares)
-    ]
-    # complete randomisation into equal-as-possible arms
-    lottery_rng = _rng(params.seed, "lottery")
-    arm_idx = lottery_rng.permutation(np.arange(n_p) % 3)
-    crng = _rng(params.seed, "consultants")
-    consultant_idx = _assign_consultants(crng, arm_idx, t)
-    consultant_effect = crng.normal(0.0, t.consultants.outflow_sd, t.consultants.n_consultants)
-    consultant_ids = np.array(
-        [f"C{j + 1:02d}" for j in range(t.consultants.n_consultants)], dtype=object
-    )
+    key = (params.seed, n_p, c.n_non_participants, with_non_participants, t.population,
+           t.consultants, t.outflow)  # fmt: skip
+    if people is not None and people.get("key") == key:
+        (ids_p, cov_p, education, arm_idx, consultant_idx, consultant_effect, consultant_ids,
+         ids_n, cov_n, exit_n, reason_n) = people["draws"]  # fmt: skip
+    else:
+        ids_p = _person_ids(0, n_p)
+        cov_p = _covariates(_rng(params.seed, "participants"), n_p, t.population.participants)
+        edu_shares = np.asarray(t.population.education) / sum(t.population.education)
+        education = np.asarray(_EDUCATION, dtype=object)[
+            _rng(params.seed, "participants", 1).choice(3, size=n_p, p=edu_shares)
+        ]
+        # complete randomisation into equal-as-possible arms
+        lottery_rng = _rng(params.seed, "lottery")
+        arm_idx = lottery_rng.permutation(np.arange(n_p) % 3)
+        crng = _rng(params.seed, "consultants")
+        consultant_idx = _assign_consultants(crng, arm_idx, t)
+        consultant_effect = crng.normal(0.0, t.consultants.outflow_sd, t.consultants.n_consultants)
+        consultant_ids = np.array(
+            [f"C{j + 1:02d}" for j in range(t.consultants.n_consultants)], dtype=object
+        )
+        empty_i = np.zeros(0, dtype=np.int64)
+        ids_n, cov_n, exit_n, reason_n = (
+            np.zeros(0, dtype=object),
+            {},
+            empty_i,
+            empty_i.astype(np.int8),
+        )
+        if with_non_participants:
+            ids_n = _person_ids(n_p, c.n_non_participants)
+            cov_n, exit_n, reason_n, _ = _non_participant_block(
+                params,
+                _rng(params.seed, "non_participants"),
+                ids_n,
+                _rng(params.seed, "returns", 1),
+            )
+        if people is not None:
+            people["key"] = key
+            people["draws"] = (ids_p, cov_p, education, arm_idx, consultant_idx, consultant_effect,
+                               consultant_ids, ids_n, cov_n, exit_n, reason_n)  # fmt: skip
 
     shift_full = t.participation.outflow_full + _arm_values(t.arm_effect, "outflow_full", arm_idx)
     shift_any = t.participation.outflow_any + _arm_values(t.arm_effect, "outflow_any", arm_idx)
@@ -499,16 +569,10 @@ def draw_municipal(params: Params, with_non_participants: bool = True) -> Munici
         ret.share + ret.participation + arm_shift,
         ret.within_months,
     )
-    empty_i = np.zeros(0, dtype=np.int64)
-    ids_n, cov_n = np.zeros(0, dtype=object), {}
-    exit_n, reason_n, return_n = empty_i, empty_i.astype(np.int8), empty_i
-    if with_non_participants:
-        ids_n = _person_ids(n_p, c.n_non_participants)
-        cov_n, exit_n, reason_n, return_n = _non_participant_block(
-            params,
-            _rng(params.seed, "non_participants"),
-            ids_n,
-            _rng(params.seed, "returns", 1),
+    return_n = np.zeros(0, dtype=np.int64)
+    if with_non_participants:  # the returns depend on the truth's returns block: not reused
+        return_n = _non_participant_returns(
+            params, _rng(params.seed, "returns", 1), exit_n, reason_n
         )
     return MunicipalDraw(
         ids_p, cov_p, education, arm_idx, consultant_idx, consultant_effect, consultant_ids,

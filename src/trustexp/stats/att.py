@@ -32,10 +32,10 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special, stats
 from scipy.special import expit
 
-from trustexp.stats.cluster_robust import registry_design
+from trustexp.stats.cluster_robust import REGISTRY_COVARIATES, registry_design
 from trustexp.vocab import ARMS, NON_PARTICIPANTS, PARTICIPATION, between
 
 METHODS = {
@@ -56,17 +56,29 @@ def att_design(frame: pd.DataFrame) -> np.ndarray:
     The dummies let the propensity follow the skewed distribution of time on benefit (the
     non-participants have been on benefit longer) without a parametric form.
     """
-    cov = registry_design(frame)
-    months = cov["benefit_years"].to_numpy(float) * 12.0
+    return att_design_from_registry(registry_design(frame).to_numpy(float))
+
+
+def att_design_from_registry(registry: np.ndarray) -> np.ndarray:
+    """``att_design`` from the registry covariates as a matrix (``registry_design`` or
+    ``cluster_robust.registry_matrix``: columns ``REGISTRY_COVARIATES``).
+
+    For callers that hold arrays (the simulation builds thousands of these designs).
+    """
+    registry = np.asarray(registry, float)
+    months = registry[:, REGISTRY_COVARIATES.index("benefit_years")] * 12.0
     dummies = [
         ((months >= lo) & (months < hi)).astype(float)
         for lo, hi in zip(DURATION_CUTS, (*DURATION_CUTS[1:], math.inf), strict=True)
     ]
-    X = np.column_stack([np.ones(len(cov)), cov.to_numpy(float), *dummies])
+    X = np.column_stack([np.ones(len(registry)), registry, *dummies])
     # a column without variation (e.g. every duration dummy within one duration class) other than
     # the intercept would make both models singular: it carries no information, so it is dropped
-    keep = np.r_[True, X[:, 1:].std(axis=0) > 0]
-    return X[:, keep]
+    rest = X[:, 1:]
+    varies = rest.max(axis=0) > rest.min(axis=0)  # cheaper than std, and the same for these:
+    if not varies.all():  # a constant column can still have a rounding-size std; keep the rule
+        varies[~varies] = rest[:, ~varies].std(axis=0) > 0
+    return X[:, np.r_[True, varies]]
 
 
 def logit_fit(
@@ -82,7 +94,7 @@ def logit_fit(
 
     >>> X = np.column_stack([np.ones(6), [0, 1, 2, 3, 4, 5.0]])
     >>> logit_fit(X, np.array([0, 0, 1, 0, 1, 1.0])).round(3).tolist()
-    [-2.178, 0.871]
+    [-3.035, 1.214]
     """
     X = np.asarray(X, float)
     y = np.asarray(y, float)
@@ -177,6 +189,151 @@ def _fit_outcome(X, y, d, outcome_model: OutcomeModel, f: np.ndarray) -> np.ndar
     return _linear_fit(X, y, fc)
 
 
+def _checked(y, d, X, outcome_model: OutcomeModel) -> tuple[np.ndarray, ...]:
+    y = np.asarray(y, float)
+    if outcome_model == "logit" and ((y < 0) | (y > 1)).any():
+        raise ValueError("a logit outcome model needs an outcome between 0 and 1 (a share)")
+    return y, np.asarray(d, float), np.asarray(X, float)
+
+
+def _point(y, d, X, outcome_model: OutcomeModel) -> tuple[np.ndarray, np.ndarray, dict]:
+    """Propensity and outcome coefficients and the three point estimates."""
+    ones = np.ones((1, len(y)))
+    gamma = logit_fit(X, d)
+    beta = _fit_outcome(X, y, d, outcome_model, ones)[0]
+    point = {k: float(v[0]) for k, v in _estimates(y, d, X, gamma[None], beta[None],
+                                                    outcome_model, ones).items()}  # fmt: skip
+    return gamma, beta, point
+
+
+def _analytic_rows(y, d, X, gamma, beta, point, outcome_model, z: float) -> list[dict]:
+    """``estimator, estimate, se, ci_low, ci_high`` per estimator from the influence functions."""
+    n = len(y)
+    infl = _influence(y, d, X, gamma, beta, outcome_model)
+    rows = []
+    for key, est in point.items():
+        se = float(np.sqrt(np.sum(infl[key] ** 2)) / n)
+        rows.append({"estimator": key, "estimate": est, "se": se, "ci_low": est - z * se,
+                     "ci_high": est + z * se})  # fmt: skip
+    return rows
+
+
+def att_analytic(
+    y: np.ndarray,
+    d: np.ndarray,
+    X: np.ndarray,
+    *,
+    alpha: float = 0.05,
+    propensity_coef: np.ndarray | None = None,
+    outcome_coef: np.ndarray | None = None,
+) -> list[dict[str, float | str]]:
+    """``att(y, d, X, inference="analytic")`` (logit outcome model) as plain rows.
+
+    One row per estimator: ``estimator, estimate, se, ci_low, ci_high, p, method`` - the numbers
+    of ``att`` to rounding. Written for callers that run thousands of fits (the simulation):
+    both logits are single Newton fits (the outcome model on the comparison group's rows only),
+    the influence functions use ``(X'WX)^-1 v`` instead of an n x k solve, and no frame is built.
+    ``propensity_coef``: ``propensity_fit(X, d)`` and ``outcome_coef``: ``outcome_fit(X, y, d)``,
+    when already computed for these arrays (the simulation's contrasts and truths share them).
+
+    >>> rng = np.random.default_rng(0)
+    >>> x = rng.normal(size=400); d = (rng.random(400) < 1 / (1 + np.exp(-x))).astype(float)
+    >>> y = (rng.random(400) < 0.3 + 0.1 * d).astype(float)
+    >>> [r["estimator"] for r in att_analytic(y, d, np.column_stack([np.ones(400), x]))]
+    ['ra', 'ipw', 'dr']
+    """
+    y, d, X = _checked(y, d, X, "logit")
+    n = len(y)
+    gamma = _logit_newton(X, d) if propensity_coef is None else propensity_coef
+    beta = outcome_fit(X, y, d) if outcome_coef is None else outcome_coef
+    lin_g = X @ gamma
+    e, odds = expit(lin_g), np.exp(lin_g)
+    m = expit(X @ beta)
+    dm = m * (1 - m)
+    c = 1 - d
+    # point estimates (``_estimates`` with unit weights)
+    n_t, wc = d.sum(), c * odds
+    s_w = wc.sum()
+    mean_t = (d * y).sum() / n_t
+    ra = mean_t - (d * m).sum() / n_t
+    point = {"ra": ra, "ipw": mean_t - (wc * y).sum() / s_w, "dr": ra - (wc * (y - m)).sum() / s_w}
+    # influence functions (``_influence``): if_gamma @ v = S_g H_g^-1 v with S_g the score rows
+    h_g = (X.T * (e * (1 - e))) @ X / n
+    h_b = (X.T * (c * dm)) @ X / n
+    s_g, s_b = X * (d - e)[:, None], X * (c * (y - m))[:, None]
+    p = d.mean()
+    s_w_mean = wc.mean()
+    b_mu = s_b @ np.linalg.solve(h_b, (d * dm) @ X / n)
+    b_eta = s_b @ np.linalg.solve(h_b, (wc * dm) @ X / n)
+    z = float(special.ndtri(1 - alpha / 2))  # what stats.norm.ppf computes
+    rows = []
+    for key, mm, with_beta in (("ra", m, True), ("ipw", 0.0, False), ("dr", m, True)):
+        mu = (d * (y - mm)).sum() / n_t
+        if_mu = d * (y - mm - mu)
+        if with_beta:
+            if_mu = if_mu - b_mu
+        if_mu = if_mu / p
+        if key == "ra":
+            infl = if_mu
+        else:
+            eta = (wc * (y - mm)).sum() / s_w
+            wr = wc * (y - mm - eta)
+            if_eta = wr + s_g @ np.linalg.solve(h_g, wr @ X / n)
+            if with_beta:
+                if_eta = if_eta - b_eta
+            infl = if_mu - if_eta / s_w_mean
+        est = float(point[key])
+        se = float(np.sqrt(np.sum(infl**2)) / n)
+        rows.append({"estimator": key, "estimate": est, "se": se, "ci_low": est - z * se,
+                     "ci_high": est + z * se, "p": float(2 * special.ndtr(-abs(est / se))),
+                     "method": METHODS[key]})  # fmt: skip
+    return rows
+
+
+def propensity_fit(X: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """Coefficients of the propensity logit of ``att`` (``logit_fit(X, d)``, one unweighted fit).
+
+    >>> X = np.column_stack([np.ones(6), [0, 1, 2, 3, 4, 5.0]])
+    >>> propensity_fit(X, np.array([0, 0, 1, 0, 1, 1.0])).round(3).tolist()
+    [-3.035, 1.214]
+    """
+    return _logit_newton(np.asarray(X, float), np.asarray(d, float))
+
+
+def outcome_fit(X: np.ndarray, y: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """Coefficients of the logit outcome model of ``att``: ``y`` on ``X`` among ``d == 0``.
+
+    >>> X = np.column_stack([np.ones(8), [0, 1, 2, 3, 4, 5, 9, 9.0]])
+    >>> y, d = np.array([0, 0, 1, 0, 1, 1, 1, 1.0]), np.array([0, 0, 0, 0, 0, 0, 1, 1.0])
+    >>> outcome_fit(X, y, d).round(3).tolist()
+    [-3.035, 1.214]
+    """
+    control = np.asarray(d, float) == 0
+    return _logit_newton(np.asarray(X, float)[control], np.asarray(y, float)[control])
+
+
+def _logit_newton(X: np.ndarray, y: np.ndarray, max_iter: int = 100) -> np.ndarray:
+    """``logit_fit(X, y)`` for one unweighted fit (same start, steps and stopping rule), without
+    the batch dimension; the linear predictor of each step is reused for the next."""
+    k = X.shape[1]
+    ybar = min(max(float(y.mean()), 1e-6), 1 - 1e-6)
+    beta = np.zeros(k)
+    beta[0] = math.log(ybar / (1 - ybar))
+    ridge = 1e-10 * np.eye(k)
+    eta = X @ beta
+    dev = 2 * float(np.sum(np.logaddexp(0, eta) - y * eta))
+    for _ in range(max_iter):
+        p = expit(eta)
+        hess = (X.T * (p * (1 - p))) @ X + ridge
+        beta = beta + np.linalg.solve(hess, (y - p) @ X)
+        eta = X @ beta
+        new = 2 * float(np.sum(np.logaddexp(0, eta) - y * eta))
+        if abs(new - dev) < 1e-10 * (abs(new) + 0.1):
+            return beta
+        dev = new
+    raise FloatingPointError("logit did not converge")
+
+
 def att(
     y: np.ndarray,
     d: np.ndarray,
@@ -202,25 +359,13 @@ def att(
     >>> att(y, d, np.column_stack([np.ones(400), x]))["method"].tolist()
     ['ATT (regression adjustment)', 'ATT (IPW)', 'ATT (doubly robust)']
     """
-    y = np.asarray(y, float)
-    d = np.asarray(d, float)
-    X = np.asarray(X, float)
-    if outcome_model == "logit" and ((y < 0) | (y > 1)).any():
-        raise ValueError("a logit outcome model needs an outcome between 0 and 1 (a share)")
+    y, d, X = _checked(y, d, X, outcome_model)
     n = len(y)
-    ones = np.ones((1, n))
-    gamma = logit_fit(X, d)
-    beta = _fit_outcome(X, y, d, outcome_model, ones)[0]
-    point = {k: float(v[0]) for k, v in _estimates(y, d, X, gamma[None], beta[None],
-                                                    outcome_model, ones).items()}  # fmt: skip
+    gamma, beta, point = _point(y, d, X, outcome_model)
     z = stats.norm.ppf(1 - alpha / 2)
     rows = []
     if inference == "analytic":
-        infl = _influence(y, d, X, gamma, beta, outcome_model)
-        for key, est in point.items():
-            se = float(np.sqrt(np.sum(infl[key] ** 2)) / n)
-            rows.append({"estimator": key, "estimate": est, "se": se, "ci_low": est - z * se,
-                         "ci_high": est + z * se})  # fmt: skip
+        rows = _analytic_rows(y, d, X, gamma, beta, point, outcome_model, z)
         label = "analytic (influence function)"
     elif inference == "bootstrap":
         draws = {k: [] for k in point}

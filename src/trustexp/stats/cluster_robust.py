@@ -32,7 +32,7 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special, stats
 
 from trustexp.vocab import ARMS, CONTROL, TREATED
 
@@ -271,6 +271,131 @@ class _WildCluster:
         return edge(-1), edge(+1)
 
 
+class _DesignWildCluster(_WildCluster):
+    """``_WildCluster`` from a prepared ``ClusteredDesign``, each p-value in O(B) instead of O(G B).
+
+    The bootstrap scores are linear in the null value, ``P + shift Q`` (G x B), so their squared
+    norms are ``PP + 2 shift PQ + shift^2 QQ``: three B-vectors computed once, and the ~50
+    p-values of the test inversion each cost a few B-vector operations. Same weights (the same
+    ``seed``), same statistic and the same bisection as ``_WildCluster``. What does not depend on
+    the outcome (the weights, ``Q`` and ``QQ``) is kept in the design for the next outcome.
+    """
+
+    def __init__(self, design: ClusteredDesign, y, contrast, n_bootstrap: int, seed: int):
+        X, xtx_inv, oh = design.X, design.xtx_inv, design.onehot
+        n, k, self.G = design.n, design.k, design.G
+        beta, u = design.fit(np.asarray(y, float))
+        c = np.asarray(contrast, float)
+        # what depends on the design, contrast and weights only is kept in the design
+        key = (c.tobytes(), n_bootstrap, seed)
+        if key not in design._wild:
+            q = xtx_inv @ c
+            a = X @ q / float(c @ q)
+            xq = X @ q
+            s_a = oh @ (xq * a)
+            left = (oh @ (X * xq[:, None])) @ xtx_inv
+            c_a = left @ (oh @ (X * a[:, None])).T
+            v = _webb(np.random.default_rng(seed), self.G, n_bootstrap)
+            qq = s_a[:, None] * v - c_a @ v
+            design._wild[key] = (q, xq, left, v, s_a @ v, qq, (qq * qq).sum(0))
+        q, xq, left, v, self.num_a, qq, self.qq = design._wild[key]
+        self.est = float(c @ beta)
+        s_u = oh @ (xq * u)
+        xg_u = oh @ (X * u[:, None])
+        c_u = left @ xg_u.T
+        self.corr = self.G / (self.G - 1) * (n - 1) / (n - k)
+        s_cr1 = xg_u @ q
+        self.se = float(math.sqrt(self.corr * (s_cr1 @ s_cr1)))
+        self.num_u = s_u @ v
+        pp = s_u[:, None] * v - c_u @ v
+        self.pp, self.pq = (pp * pp).sum(0), 2 * (pp * qq).sum(0)
+
+    def pvalue(self, null: float) -> float:
+        return float(_Stacked([self], 1).pvalues(np.array([null]))[0])
+
+
+class _Stacked:
+    """The pieces of several ``_DesignWildCluster`` tests as rows (each test ``repeat`` times),
+    so that one p-value per row is one set of array operations (the same arithmetic per row
+    as ``_DesignWildCluster`` on its own)."""
+
+    def __init__(self, tests: Sequence[_DesignWildCluster], repeat: int):
+        def rows(name: str) -> np.ndarray:
+            return np.repeat(np.stack([getattr(t, name) for t in tests]), repeat, axis=0)
+
+        self.num_u, self.num_a = rows("num_u"), rows("num_a")
+        self.pp, self.pq, self.qq = rows("pp"), rows("pq"), rows("qq")
+        self.est = np.repeat([t.est for t in tests], repeat)
+        self.se = np.repeat([t.se for t in tests], repeat)
+        self.corr = np.repeat([t.corr for t in tests], repeat)[:, None]
+
+    def pvalues(self, nulls: np.ndarray) -> np.ndarray:
+        # t* = (num_u + num_a s) / sqrt(corr max(pp + s (pq + s qq), 0)), computed in place
+        # operation by operation (this runs ~25 times per cohort on (2 x tests) x B arrays)
+        shift = self.est - nulls
+        t = shift / self.se
+        s = shift[:, None]
+        se = self.qq * s
+        se += self.pq
+        se *= s
+        se += self.pp
+        np.maximum(se, 0.0, out=se)
+        se *= self.corr
+        np.sqrt(se, out=se)
+        t_star = self.num_a * s
+        t_star += self.num_u
+        with np.errstate(divide="ignore", invalid="ignore"):
+            np.divide(t_star, se, out=t_star)
+        if not se.all():  # a bootstrap draw without variation has t* = 0
+            t_star[se == 0] = 0.0
+        np.abs(t_star, out=t_star)
+        hits = np.count_nonzero(t_star >= (np.abs(t) - 1e-12)[:, None], axis=1)
+        return hits / t_star.shape[1]
+
+
+def wild_cluster_intervals(
+    tests: Sequence[_DesignWildCluster], alpha: float, null: float = 0.0
+) -> list[tuple[float, float, float]]:
+    """``(p, ci_low, ci_high)`` of several wild-bootstrap tests, the intervals inverted together.
+
+    The bisection of ``_WildCluster.interval`` run for both edges of every test in lockstep:
+    each round evaluates one p-value per edge in one set of array operations, with the same
+    widening steps, midpoints and stopping rule per edge as the one-test loop - so the numbers
+    are those of inverting each test on its own. Written because a cohort of the simulation
+    has six such tests of ~50 p-values each, and the per-call overhead was most of their cost.
+    """
+    m = len(tests)
+    p0 = _Stacked(tests, 1).pvalues(np.full(m, float(null)))
+    edges = _Stacked(tests, 2)  # row 2i: lower edge of test i, 2i + 1: upper edge
+    direction = np.tile([-1, 1], m)
+    step = np.maximum(edges.se, 1e-8)
+    inside = edges.est.copy()
+    outside = inside + direction * 2 * step
+    widening = np.ones(2 * m, bool)  # phase 1: widen until the null is rejected
+    n_widened = np.zeros(2 * m, np.int64)
+    result = np.full(2 * m, np.nan)
+    while True:
+        # phase 2 (bisection) ends when the bracket is narrow enough
+        done = np.isnan(result) & ~widening & ~(np.abs(outside - inside) > 1e-6 * step)
+        result[done] = (inside[done] + outside[done]) / 2
+        active = np.isnan(result)
+        if not active.any():
+            break
+        mid = (inside + outside) / 2
+        rejected = edges.pvalues(np.where(widening, outside, mid)) < alpha
+        halve = active & ~widening
+        grow = active & widening & ~rejected
+        widening &= ~(active & rejected)  # rejected while widening: bisect from the next round
+        inside, outside = (np.where(grow, outside, inside),
+                           np.where(grow, outside + direction * 2 * step, outside))  # fmt: skip
+        n_widened += grow
+        gave_up = grow & (n_widened == 60)  # never rejected within 60 steps: unbounded
+        result[gave_up] = math.inf * direction[gave_up]
+        inside = np.where(halve & ~rejected, mid, inside)
+        outside = np.where(halve & rejected, mid, outside)
+    return [(float(p0[i]), float(result[2 * i]), float(result[2 * i + 1])) for i in range(m)]
+
+
 def wild_cluster_bootstrap(
     y: np.ndarray,
     X: np.ndarray,
@@ -348,6 +473,169 @@ def linear_contrast(
     p = float(2 * (stats.norm.sf(abs(t)) if math.isinf(df) else stats.t.sf(abs(t), df)))
     return {"estimate": est, "se": se, "df": df, "ci_low": float(est - crit * se),
             "ci_high": float(est + crit * se), "p": p}  # fmt: skip
+
+
+# --------------------------------------------------------------------------- many fits of one design
+
+
+class ClusteredDesign:
+    """One OLS design and its clusters, prepared once for many outcomes, contrasts and inferences.
+
+    Gives the numbers of ``linear_contrast`` (to rounding) without redoing per call what depends
+    on the design only: ``(X'X)^-1``, the cluster factorisation, the CR2 pieces and the cluster
+    sums of the wild bootstrap. Written by hand for the simulation, which fits the same three
+    designs per cohort thousands of times: there the per-call set-up, not the arithmetic, was
+    the cost. The CR2 and Bell-McCaffrey pieces use the low-rank form of ``I - H_gg``: with
+    ``X_g = Q_g R_g`` (QR), ``(I - H_gg)^(-1/2) = I + Q_g (F_g - I) Q_g'`` where ``F_g`` is the
+    inverse square root of the k x k matrix ``I - R_g (X'X)^-1 R_g'`` (same eigenvalues, same
+    pseudo-inverse rule as ``cr2_adjustments``); and, since ``I - H`` is idempotent, the
+    Bell-McCaffrey ``G'G = diag(w_g'w_g) - Z (X'X)^-1 Z'`` with ``w_g = A_g X_g q`` and
+    ``Z_g = X_g'w_g`` - no n x n matrix is formed.
+
+    ``codes``: each row's cluster as ``0 .. n_clusters - 1`` in the sorted order of the cluster
+    labels (as ``linear_contrast`` factorises them; the wild bootstrap draws its weights per
+    cluster in that order, so the order decides which weights a cluster gets).
+
+    >>> X = np.column_stack([np.ones(8), [0, 0, 0, 0, 1, 1, 1, 1]])
+    >>> y = np.array([1.0, 2, 3, 4, 3, 4, 5, 6])
+    >>> d = ClusteredDesign(X, np.array([0, 0, 1, 1, 2, 2, 3, 3]), 4)
+    >>> d.contrast(y, np.array([0.0, 1]), "CR2")["estimate"]
+    2.0
+    """
+
+    def __init__(self, X: np.ndarray, codes: np.ndarray, n_clusters: int):
+        X = np.asarray(X, float)
+        self.X, (self.n, self.k) = X, X.shape
+        xtx = X.T @ X
+        if np.linalg.matrix_rank(xtx) < self.k:
+            raise np.linalg.LinAlgError("design matrix is rank deficient")
+        self.xtx_inv = np.linalg.inv(xtx)
+        self.codes = np.asarray(codes, np.int64)
+        self.G = int(n_clusters)
+        self.onehot = np.zeros((self.G, self.n))
+        self.onehot[self.codes, np.arange(self.n)] = 1.0
+        self._cr2: tuple | None = None
+        self._weights: dict[bytes, tuple[np.ndarray, float]] = {}
+        self._wild: dict[tuple, tuple] = {}
+
+    def fit(self, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """OLS coefficients and residuals of ``y`` (as ``ols``)."""
+        beta = self.xtx_inv @ (self.X.T @ y)
+        return beta, y - self.X @ beta
+
+    def wild_cluster(
+        self, y: np.ndarray, contrast: np.ndarray, n_bootstrap: int = 999, seed: int = 0
+    ) -> _DesignWildCluster:
+        """The wild cluster bootstrap of ``contrast`` for outcome ``y``, ready to be inverted
+        (``wild_cluster_intervals``: several tests at once)."""
+        return _DesignWildCluster(self, y, np.asarray(contrast, float), n_bootstrap, seed)
+
+    def _cr2_pieces(self) -> tuple:
+        if self._cr2 is None:
+            counts = np.bincount(self.codes, minlength=self.G)
+            order = np.argsort(self.codes, kind="stable")
+            pos = np.arange(self.n) - np.repeat(np.cumsum(counts) - counts, counts)
+            rows = np.full((self.G, int(counts.max())), -1)
+            rows[self.codes[order], pos] = order
+            mask = rows >= 0
+            xp = np.where(mask[..., None], self.X[np.where(mask, rows, 0)], 0.0)  # G x m x k
+            q, r = np.linalg.qr(xp)  # zero padding rows leave R_g as it is
+            eye = np.eye(r.shape[1])
+            m = eye - r @ self.xtx_inv @ r.transpose(0, 2, 1)
+            vals, vecs = np.linalg.eigh((m + m.transpose(0, 2, 1)) / 2)
+            keep = vals > 1e-12 * np.maximum(1.0, np.abs(vals).max(axis=1, keepdims=True))
+            inv = np.where(keep, 1.0 / np.sqrt(np.where(keep, vals, 1.0)), 0.0)
+            f_minus_i = (vecs * (inv - 1.0)[:, None, :]) @ vecs.transpose(0, 2, 1)
+            self._cr2 = (rows, mask, xp, q, r, f_minus_i)
+        return self._cr2
+
+    def _cr2_weights(self, q_vec: np.ndarray) -> tuple[np.ndarray, float]:
+        """Per cluster ``w_g = A_g X_g q`` (G x m, padded with zeros) and the Bell-McCaffrey df
+        (they depend on the design and the contrast only: kept for the next outcome)."""
+        key = q_vec.tobytes()
+        if key not in self._weights:
+            self._weights[key] = self._cr2_weights_of(q_vec)
+        return self._weights[key]
+
+    def _cr2_weights_of(self, q_vec: np.ndarray) -> tuple[np.ndarray, float]:
+        rows, mask, xp, q, r, f_minus_i = self._cr2_pieces()
+        w = xp @ q_vec + (q @ (f_minus_i @ (r @ q_vec)[..., None]))[..., 0]
+        w = np.where(mask, w, 0.0)
+        z = np.einsum("gmk,gm->gk", xp, w)
+        gtg = np.diag(np.sum(w * w, axis=1)) - z @ self.xtx_inv @ z.T
+        return w, float(np.trace(gtg) ** 2 / np.sum(gtg * gtg))
+
+    def contrast(
+        self,
+        y: np.ndarray,
+        contrast: np.ndarray,
+        inference: Inference = "CR2",
+        alpha: float = 0.05,
+        null: float = 0.0,
+        n_bootstrap: int = 999,
+        seed: int = 0,
+    ) -> dict[str, float]:
+        """``linear_contrast(y, X, contrast, clusters, inference, ...)`` on this design."""
+        c = np.asarray(contrast, float)
+        if inference == "WCR":
+            wc = self.wild_cluster(y, c, n_bootstrap, seed)
+            p, low, high = wild_cluster_intervals([wc], alpha, null)[0]
+            return {"estimate": wc.est, "se": wc.se, "p": p, "df": math.nan, "ci_low": low,
+                    "ci_high": high}  # fmt: skip
+        beta, u = self.fit(y)
+        est = float(c @ beta)
+        q_vec = self.xtx_inv @ c
+        if inference == "HC1":
+            meat = (self.X * u[:, None] ** 2).T @ self.X * self.n / (self.n - self.k)
+            var, df = float(q_vec @ meat @ q_vec), math.inf
+        elif inference == "CR1":
+            s = self.onehot @ (self.X * u[:, None]) @ q_vec
+            corr = self.G / (self.G - 1) * (self.n - 1) / (self.n - self.k)
+            var, df = float(corr * (s @ s)), float(self.G - 1)
+        elif inference == "CR2":
+            rows = self._cr2_pieces()[0]
+            w, df = self._cr2_weights(q_vec)
+            s = np.sum(w * np.where(rows >= 0, u[rows], 0.0), axis=1)
+            var = float(s @ s)
+        else:
+            raise ValueError(f"unknown inference {inference!r}; allowed: {', '.join(INFERENCES)}")
+        return _t_row(est, math.sqrt(max(var, 0.0)), df, alpha, null)
+
+
+def _t_row(est: float, se: float, df: float, alpha: float, null: float) -> dict[str, float]:
+    """Interval and p of ``linear_contrast`` with scipy.special directly (what ``stats.t`` and
+    ``stats.norm`` call underneath, without their per-call argument checking)."""
+    if math.isinf(df):
+        crit = float(special.ndtri(1 - alpha / 2))
+    else:
+        crit = float(special.stdtrit(df, 1 - alpha / 2))
+    t = (est - null) / se if se > 0 else math.nan
+    p = float(2 * (special.ndtr(-abs(t)) if math.isinf(df) else special.stdtr(df, -abs(t))))
+    return {"estimate": est, "se": se, "df": df, "ci_low": float(est - crit * se),
+            "ci_high": float(est + crit * se), "p": p}  # fmt: skip
+
+
+def registry_matrix(columns: dict[str, np.ndarray]) -> np.ndarray:
+    """``registry_design`` for plain arrays (no missing values): an n x 7 float matrix.
+
+    ``columns``: ``age, sex, household, migration_background`` and ``benefit_years`` or
+    ``benefit_months``, as arrays. The array twin of ``registry_design`` for callers that hold
+    arrays (the simulation) and would otherwise build a frame only to read it back.
+    """
+    if "benefit_years" in columns:
+        years = np.asarray(columns["benefit_years"], float)
+    else:
+        years = np.asarray(columns["benefit_months"], float) / 12.0
+    household = np.asarray(columns["household"], dtype=object)
+    return np.column_stack([
+        np.asarray(columns["age"], float),
+        (np.asarray(columns["sex"], dtype=object) == "female").astype(float),
+        (household == "single_parent").astype(float),
+        (household == "couple").astype(float),
+        (household == "couple_children").astype(float),
+        np.asarray(columns["migration_background"]).astype(bool).astype(float),
+        years,
+    ])  # fmt: skip
 
 
 # --------------------------------------------------------------------------- frame level
