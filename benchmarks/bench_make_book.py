@@ -1,10 +1,11 @@
 """``make book`` on a fresh clone: cold, no-op, one parameter changed; and the install alone, pip vs uv.
 
-Usage: ``python benchmarks/bench_make_book.py [--no-op-runs 3] [--install-runs 3]`` from the project
-root. Clones the committed HEAD into a temporary folder and there:
+Usage: ``python benchmarks/bench_make_book.py [--cold-runs 3] [--no-op-runs 3] [--install-runs 3]``
+from the project root. Clones the committed HEAD into a temporary folder and there:
 
-1. runs ``make book`` once from nothing (venv, install, data, chapters, HTML) and splits its time
-   into install / data / chapters / book from the lines ``make book`` prints;
+1. runs ``make book`` from nothing (venv, install, data, chapters, HTML and PDF), ``--cold-runs``
+   times, each in a fresh clone, and splits each run's time into install / data / chapters / book
+   from the lines ``make book`` prints (target: median at most 60 s);
 2. runs it again ``--no-op-runs`` times (nothing may be executed; target: at most 2 % of cold);
 3. changes ``analysis.n_permutations`` in ``params/oss.yml`` and runs it once more, listing which
    chapters re-ran (only those that read the parameter may) and how long it took;
@@ -87,6 +88,7 @@ def _install(tool: str, lock: Path, tmp: Path) -> float:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cold-runs", type=int, default=3)
     parser.add_argument("--no-op-runs", type=int, default=3)
     parser.add_argument("--install-runs", type=int, default=3)
     args = parser.parse_args()
@@ -106,10 +108,18 @@ def main() -> int:
                 for t, v in times.items()
             }
             result["load_average_after_install"] = [round(x, 1) for x in os.getloadavg()]
-        cold, out = _make_book(clone)
+        colds = []
+        for i in range(max(1, args.cold_runs)):
+            if i:  # a fresh clone each time: nothing generated, no venv (the download caches stay)
+                subprocess.run(["rm", "-rf", str(clone)], check=True)
+                subprocess.run(["git", "clone", "-q", str(root), str(clone)], check=True)
+            seconds, out = _make_book(clone)
+            colds.append((seconds, _phases(out, seconds), len(_ran(out))))
+        cold = statistics.median(c[0] for c in colds)
         result["cold_s"] = round(cold, 1)
-        result["cold_phases_s"] = _phases(out, cold)
-        result["cold_chapters_ran"] = len(_ran(out))
+        result["cold_runs_s"] = [round(c[0], 1) for c in colds]
+        result["cold_phases_s"] = [c[1] for c in colds]
+        result["cold_chapters_ran"] = [c[2] for c in colds]
         noops = []
         for _ in range(args.no_op_runs):
             seconds, out = _make_book(clone)
@@ -130,7 +140,7 @@ def main() -> int:
         result["load_average_after_book"] = [round(x, 1) for x in os.getloadavg()]
 
     print(json.dumps(result, indent=2))
-    return 0 if result["no_op_over_cold"] <= 0.02 else 1
+    return 0 if result["no_op_over_cold"] <= 0.02 and result["cold_s"] <= 60 else 1
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ from trustexp.errors import TrustexpError
 from trustexp.files import files_digest, tree_files, write_atomic
 from trustexp.layout import BUILD_DIRNAME, DEFAULT_PARAMS, Layout
 from trustexp.report.contents import CHAPTERS, ChapterSpec
-from trustexp.report.pdf import PDF_NAME, make_pdf
+from trustexp.report.pdf import PDF_NAME, make_pdf, start_singlehtml
 
 APPENDIX = ("methods", "generated/codebook", "generated/provenance", "glossary", "references")
 METHOD_PAGES = (
@@ -141,14 +141,25 @@ def build_book(
         "--config", str(layout.config_file), "--toc", str(toc),
         "--path-output", str(tmp), "-W", "--keep-going", "-q",
     ]  # fmt: skip
-    proc = subprocess.run(cmd, capture_output=True, text=True)
+    # the one-page HTML of the PDF builds beside the HTML book: two Sphinx runs, two cores
+    pdf_work = out.parent / f".pdf-{params.name}"
+    single = start_singlehtml(src, root / "_config.yml", toc, pdf_work)
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+    except BaseException:
+        single.kill()
+        single.wait()
+        raise
     built = tmp / BUILD_DIRNAME / "html"
     if proc.returncode != 0 or not (built / "index.html").is_file():
+        single.kill()
+        single.wait()
+        shutil.rmtree(pdf_work, ignore_errors=True)
         lines = (proc.stdout + proc.stderr).splitlines()
         problems = [ln for ln in lines if "WARNING" in ln or "ERROR" in ln or "Error" in ln]
         tail = "\n".join((problems or lines)[-30:])
         raise BuildFailed(f"jupyter-book build failed; the previous book is left in place.\n{tail}")
-    make_pdf(src, root / "_config.yml", toc, built, tmp / "pdf", log)
+    make_pdf(src, root / "_config.yml", toc, built, pdf_work, log, started=single)
     out.parent.mkdir(parents=True, exist_ok=True)
     old = out.parent / f".{out.name}.old"
     if old.exists():

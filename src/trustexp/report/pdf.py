@@ -41,19 +41,28 @@ class PdfFailed(TrustexpError):
     """The PDF of the book could not be made (build, browser or printing failed)."""
 
 
-def _singlehtml(src: Path, config: Path, toc: Path, work: Path) -> Path:
-    """Build the one-page HTML of the book; return the folder holding it."""
+def start_singlehtml(src: Path, config: Path, toc: Path, work: Path) -> subprocess.Popen:
+    """Start building the one-page HTML of the book into ``work`` (a scratch folder); it runs
+    beside the HTML build, which reads the same sources, so the two use both cores."""
     if work.exists():
         shutil.rmtree(work)
+    work.mkdir(parents=True)
     cmd = [
         str(Path(sys.executable).with_name("jupyter-book")), "build", str(src),
         "--config", str(config), "--toc", str(toc), "--path-output", str(work),
         "--builder", "custom", "--custom-builder", "singlehtml", "-W", "--keep-going", "-q",
     ]  # fmt: skip
-    proc = subprocess.run(cmd, capture_output=True, text=True)
+    with open(work / "build.log", "w", encoding="utf-8") as log:  # a file: no pipe to fill up
+        return subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, text=True)
+
+
+def _singlehtml(work: Path, proc: subprocess.Popen) -> Path:
+    """Wait for the one-page HTML that ``proc`` builds into ``work``; return its folder."""
+    code = proc.wait()
     out = work / "_build" / "singlehtml"
-    if proc.returncode != 0 or not (out / "index.html").is_file():
-        lines = (proc.stdout + proc.stderr).splitlines()
+    if code != 0 or not (out / "index.html").is_file():
+        log = work / "build.log"
+        lines = log.read_text(encoding="utf-8").splitlines() if log.is_file() else []
         problems = [ln for ln in lines if "WARNING" in ln or "ERROR" in ln or "Error" in ln]
         raise PdfFailed(
             "the one-page HTML for the PDF failed:\n" + "\n".join((problems or lines)[-30:])
@@ -145,16 +154,27 @@ def print_pdf(folder: Path, page_file: str, target: Path, executable: Path) -> l
 
 
 def make_pdf(
-    src: Path, config: Path, toc: Path, html: Path, work: Path, log: Callable[[str], None] = print
+    src: Path,
+    config: Path,
+    toc: Path,
+    html: Path,
+    work: Path,
+    log: Callable[[str], None] = print,
+    started: subprocess.Popen | None = None,
 ) -> Path | None:
     """Build the book's PDF into ``html / PDF_NAME``; return its path (None when skipped).
 
     ``src``, ``config`` and ``toc`` are the Jupyter Book inputs of the HTML build; ``work`` is a
-    scratch folder (removed afterwards). The PDF is written to a temporary name first and moved
-    into place only when complete.
+    scratch folder (removed afterwards); ``started``: the one-page HTML build already running
+    there (``start_singlehtml``). The PDF is written to a temporary name first and moved into
+    place only when complete.
     """
     exe, _tried = find_chromium()
     if exe is None:
+        if started is not None:
+            started.kill()
+            started.wait()
+        shutil.rmtree(work, ignore_errors=True)
         message = (
             "no Chromium found: the PDF of the book was not made "
             "(install Debian's chromium, `make browser-deps`, or set TRUSTEXP_CHROMIUM)"
@@ -164,7 +184,11 @@ def make_pdf(
         log(f"  {message}")
         return None
     start = time.perf_counter()
-    folder = _singlehtml(src, config, toc, work)
+    try:
+        folder = _singlehtml(work, started or start_singlehtml(src, config, toc, work))
+    except PdfFailed:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
     target = html / PDF_NAME
     partial = html / f".{PDF_NAME}.partial"
     try:

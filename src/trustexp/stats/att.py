@@ -104,21 +104,25 @@ def logit_fit(
     beta = np.zeros((n_b, k))
     ybar = np.clip((w * y).sum(1) / w.sum(1), 1e-6, 1 - 1e-6)
     beta[:, 0] = np.log(ybar / (1 - ybar))
+    # the Hessians of a batch as one matrix product: (B, n) weights times the (n, k*k) products of
+    # the columns, instead of a (B, k, n) temporary per iteration (the bootstrap's cost)
+    xx = (X[:, :, None] * X[:, None, :]).reshape(len(y), k * k)
 
-    def deviance(b: np.ndarray) -> np.ndarray:
-        eta = b @ X.T
+    def deviance(eta: np.ndarray) -> np.ndarray:
         return 2 * (w * (np.logaddexp(0, eta) - y * eta)).sum(1)
 
-    dev = deviance(beta)
+    eta = beta @ X.T
+    dev = deviance(eta)
     done = np.zeros(n_b, bool)
     ridge = 1e-10 * np.eye(k)
     for _ in range(max_iter):
-        p = expit(beta @ X.T)
+        p = expit(eta)
         grad = (w * (y - p)) @ X
-        hess = (X.T[None, :, :] * (w * p * (1 - p))[:, None, :]) @ X + ridge
+        hess = ((w * p * (1 - p)) @ xx).reshape(n_b, k, k) + ridge
         step = np.linalg.solve(hess, grad[..., None])[..., 0]
         beta = np.where(done[:, None], beta, beta + step)
-        new = deviance(beta)
+        eta = beta @ X.T
+        new = deviance(eta)
         done |= np.abs(new - dev) < 1e-10 * (np.abs(new) + 0.1)
         dev = new
         if done.all():

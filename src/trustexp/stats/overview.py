@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 from statsmodels.stats.multitest import multipletests
 
+from trustexp.stats.multiplicity import holm
 from trustexp.stats.survey import baseline_sd, long_outcome
 from trustexp.vocab import OUTFLOW_OUTCOMES
 
@@ -79,7 +80,7 @@ def adjust_pvalues(overview: pd.DataFrame, family: str = "kind") -> pd.DataFrame
         if ok.sum() == 0:
             continue
         keep = p[ok].index
-        out.loc[keep, "p_holm"] = multipletests(p[ok].to_numpy(), method="holm")[1]
+        out.loc[keep, "p_holm"] = holm(p[ok].to_numpy())
         out.loc[keep, "p_bh"] = multipletests(p[ok].to_numpy(), method="fdr_bh")[1]
         out.loc[keep, "n_tests"] = int(ok.sum())
     return out

@@ -17,7 +17,8 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from statsmodels.stats.multitest import multipletests
+
+from trustexp.stats.multiplicity import holm
 
 STANDARDISED = "standardised difference (baseline SD)"
 
@@ -97,9 +98,7 @@ def apply_plan(estimates: pd.DataFrame, plan: Mapping, alpha: float = 0.05) -> p
         idx = np.flatnonzero(mask.to_numpy())
         out.loc[idx, "family"] = _get(fam, "name")
         if len(idx):
-            out.loc[idx, "p_adjusted"] = multipletests(
-                out.loc[idx, "p"].astype(float), alpha, "holm"
-            )[1]
+            out.loc[idx, "p_adjusted"] = holm(out.loc[idx, "p"].astype(float))
         if not _get(fam, "confirmatory"):
             continue
         expected = len(outcomes) * len(contrasts)

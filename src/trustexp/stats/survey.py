@@ -20,9 +20,9 @@ import pandas as pd
 import pingouin as pg
 import statsmodels.formula.api as smf
 from scipy import stats
-from statsmodels.stats.multitest import multipletests
 
 from trustexp.stats import cluster_robust as cr
+from trustexp.stats.multiplicity import holm
 from trustexp.stats.plan import STANDARDISED as STANDARDISED_DIFFERENCE
 from trustexp.stats.plan import standardised_difference
 from trustexp.stats.power import mde
@@ -300,7 +300,7 @@ def pairwise_holm(contrasts: pd.DataFrame, p_col: str = "p") -> pd.DataFrame:
     ok = out[p_col].notna()
     out["p_holm"] = np.nan
     if ok.any():
-        out.loc[ok, "p_holm"] = multipletests(out.loc[ok, p_col].astype(float), method="holm")[1]
+        out.loc[ok, "p_holm"] = holm(out.loc[ok, p_col].astype(float))
     return out
 
 
