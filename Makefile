@@ -17,6 +17,11 @@ help:
 # Install with uv from the lock (uv itself pinned in the lock, bootstrapped into the venv with pip);
 # pip installs the same lock when uv cannot be had (no wheel for this platform, no network to it).
 UV_PIN := $(shell grep -i '^uv==' requirements.lock)
+# Bytecode: written on first import into the venv (not next to the sources), so a cold build
+# compiles each module once and every later process (chapter kernels, Sphinx, the next run) reads
+# it; an environment that sets PYTHONDONTWRITEBYTECODE would otherwise recompile in every process.
+export PYTHONDONTWRITEBYTECODE :=
+export PYTHONPYCACHEPREFIX := $(abspath $(VENV))/pycache
 UV := $(BIN)/uv
 
 $(STAMP): requirements.lock pyproject.toml
