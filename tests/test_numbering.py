@@ -1,12 +1,10 @@
 """Numbered figures and tables: the mark a chapter puts on an output, and the chapter's rules.
 
-The book's extension reads the mark with its own copy of the pattern (it does not import the
-package); a test keeps the two equal. The built book is checked in ``tests/test_reader_edition.py``.
+The book's extension reads the mark with ``numbering.MARK``; the built book is checked in ``tests/test_reader_edition.py``.
 """
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -19,14 +17,6 @@ from trustexp.chapter import Chapter
 from trustexp.config import load_params
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "book" / "_ext"))
-
-import trustexp_reader as tr  # noqa: E402 - the book's extension, importable from its folder
-
-
-def test_the_extension_reads_the_mark_with_the_same_pattern():
-    assert tr._NUMBERED.pattern == numbering.MARK.pattern
-    assert tr._NUMBERED.flags == numbering.MARK.flags
 
 
 @pytest.mark.parametrize(

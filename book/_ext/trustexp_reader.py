@@ -14,8 +14,8 @@
   ``trustexp-table``) is wrapped in a scroll region that fits the text column, can be reached
   and scrolled with the keyboard (``tabindex="0"``) and is named after the table's caption
   (``role="region"``); the CSS keeps its first column in view while it scrolls.
-- Numbered figures and tables: each chart and table a chapter marks (``trustexp.numbering``:
-  ``<div class="trustexp-numbered" data-kind data-name data-caption>``) becomes a Sphinx
+- Numbered figures and tables: each chart and table a chapter marks (``trustexp.numbering.mark``)
+  becomes a Sphinx
   enumerable node of its kind, so Sphinx numbers it per chapter and ``{numref}`name``` in the
   text resolves to it (an unknown name fails the build). Its caption carries the number in the
   page's language: "Figure 4.2" / "Table 4.1", "Figuur" / "Tabel" on Dutch pages.
@@ -36,6 +36,8 @@ from typing import TYPE_CHECKING
 import yaml
 from docutils import nodes
 from sphinx.transforms import SphinxTransform
+
+from trustexp import numbering
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -78,12 +80,6 @@ class ScrollableTables(SphinxTransform):
                 raw.replace(raw.children[0], nodes.Text(wrapped))
 
 
-# the same pattern as trustexp.numbering.MARK (the extension does not import the package)
-_NUMBERED = re.compile(
-    r'\A\s*<div class="trustexp-numbered" data-kind="(?P<kind>figure|table)" '
-    r'data-name="(?P<name>[^"]+)" data-caption="(?P<caption>[^"]*)">\n(?P<inner>.*)\n</div>\s*\Z',
-    re.S,
-)
 PREFIXES = {
     "en": {"figure": "Figure", "table": "Table"},
     "nl": {"figure": "Figuur", "table": "Tabel"},
@@ -113,7 +109,7 @@ class NumberedOutputs(SphinxTransform):
         for raw in list(self.document.findall(nodes.raw)):
             if "html" not in raw.get("format", "").split():
                 continue
-            m = _NUMBERED.match(raw.astext())
+            m = numbering.MARK.match(raw.astext())
             if not m:
                 continue
             node = NODES[m["kind"]]()

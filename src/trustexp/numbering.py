@@ -3,7 +3,7 @@
 A chapter displays each chart and table wrapped in ``<div class="trustexp-numbered" ...>`` with
 its kind (``figure`` or ``table``), its name (the label the text refers to with
 ``{numref}`name```) and its caption. The book's extension (``book/_ext/trustexp_reader.py``)
-turns every such output into a Sphinx enumerable node, so Sphinx numbers it per chapter
+(``MARK``) turns every such output into a Sphinx enumerable node, so Sphinx numbers it per chapter
 ("Figure 4.2", "Table 4.1", "Figuur"/"Tabel" on Dutch pages) and resolves the references; an
 unknown reference fails the build. myst-nb's own cell-level ``figure`` option would wrap every
 output of a cell (glue outputs too) and number a table as a figure, hence this small contract.

@@ -91,15 +91,20 @@ def _decode(data: bytes) -> str:
         return data.decode("cp1252")
 
 
+def separator_of(header: str) -> str:
+    """The column separator of a CSV file from its header line: the most frequent of
+    ``; , tab |``, else a comma (the pandas loader and the streamed registry read alike)."""
+    counts = {sep: header.count(sep) for sep in _SEPARATORS}
+    return max(counts, key=lambda s: counts[s]) if any(counts.values()) else ","
+
+
 def read_csv_text(path: Path) -> pd.DataFrame:
     """Read a CSV file as text cells, detecting encoding and separator (not the decimal mark)."""
     data = path.read_bytes()
     text = _decode(data)
     if not text.strip():
         raise InvalidData(f"{path.name}: the file is empty (no header, no rows)")
-    header = text.lstrip().splitlines()[0]
-    counts = {sep: header.count(sep) for sep in _SEPARATORS}
-    sep = max(counts, key=lambda s: counts[s]) if any(counts.values()) else ","
+    sep = separator_of(text.lstrip().splitlines()[0])
     return pd.read_csv(
         io.StringIO(text),
         sep=sep,

@@ -30,6 +30,7 @@ from __future__ import annotations
 import codecs
 import csv
 import re
+import shutil
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -39,6 +40,7 @@ from typing import Any
 import pandas as pd
 
 from trustexp.data import codebook
+from trustexp.data.load import column_mapping, missing_column, parse_cells, separator_of
 from trustexp.data.schema import violation
 from trustexp.errors import InvalidData
 
@@ -52,7 +54,6 @@ DUCKDB_CONFIG = {"memory_limit": "1GB", "threads": 2, "preserve_insertion_order"
 STREAMED_TYPES = ("id", "string", "bool", "category", "date", "month")
 _CODED = ("bool", "category", "date", "month")
 _BLANKS = "".join(c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace())
-_SEPARATORS = (";", ",", "\t", "|")
 _BLOCK = 1 << 22
 _SHOWN = 5
 _MONTH_INDEX = "(year(month) * 12 + month(month) - 1)"
@@ -171,8 +172,7 @@ def _source(path: Path, work: Path) -> _Source:
     leading = text[: len(text) - len(body)]
     skip = len(re.findall(r"\r\n|\r|\n", leading))
     header = body.splitlines()[0]
-    counts = {sep: header.count(sep) for sep in _SEPARATORS}
-    sep = max(counts, key=lambda s: counts[s]) if any(counts.values()) else ","
+    sep = separator_of(header)
     cells = next(csv.reader([header], delimiter=sep, skipinitialspace=True), [])
     return _Source(src, sep, skip, _pandas_names(cells))
 
@@ -207,8 +207,6 @@ class _Coded:
 
 
 def _code_column(name: str, cells: list[str]) -> _Coded:
-    from trustexp.data.load import parse_cells
-
     text = pd.Series(cells, dtype=object)
     parsed, failures = parse_cells(TABLE, name, text)
     good = parsed.notna().to_numpy()
@@ -328,11 +326,12 @@ def _stream(path: Path, folder: Path, work: Path, problems: list[str]) -> Stream
         return None
     position = {name: i for i, name in enumerate(src.names)}
     mapping = {
-        canon: position[col] for col, canon in _column_mapping(src.names, file, problems).items()
+        canon: position[col]
+        for col, canon in column_mapping(TABLE, src.names, file, problems).items()
     }
     for name, spec in expected.items():
         if name not in mapping and spec.get("required", True):
-            problems.append(_missing_column(file, name, src.names))
+            problems.append(missing_column(file, name, src.names))
     present = [n for n in expected if n in mapping]
     coded_names = [n for n in present if expected[n]["type"] in _CODED]
     keep = _keep_sql(len(src.names))
@@ -399,25 +398,11 @@ def _stream(path: Path, folder: Path, work: Path, problems: list[str]) -> Stream
 
 
 def _rmtree(folder: Path) -> None:
-    import shutil
-
     shutil.rmtree(folder, ignore_errors=True)
 
 
 def _first_lines(err: Exception, n: int = 3) -> str:
     return " ".join(line.strip() for line in str(err).strip().splitlines()[:n] if line.strip())
-
-
-def _column_mapping(names: list[str], file: str, problems: list[str]) -> dict[str, str]:
-    from trustexp.data.load import column_mapping
-
-    return column_mapping(TABLE, names, file, problems)
-
-
-def _missing_column(file: str, name: str, seen: list[str]) -> str:
-    from trustexp.data.load import missing_column
-
-    return missing_column(file, name, seen)
 
 
 def _cell_violation(
