@@ -81,7 +81,10 @@ def test_effect_overview_falls_back_to_the_chapters_standardised_rows() -> None:
 
 
 @settings(max_examples=40, deadline=None)
-@given(est=st.floats(-30, 30), half=st.floats(0.1, 20), sd=st.floats(0.05, 50))
+# subnormal estimates (e.g. 5e-324) underflow to 0 when divided by an SD above 1: no real estimate is one
+@given(
+    est=st.floats(-30, 30, allow_subnormal=False), half=st.floats(0.1, 20), sd=st.floats(0.05, 50)
+)
 def test_standardising_keeps_sign_and_interval_order(est, half, sd) -> None:
     store = pd.DataFrame(
         [_row("health", "eigen_regie vs regulier", ANC, est, est - half, est + half)]
