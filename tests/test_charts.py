@@ -61,6 +61,15 @@ def test_png_is_a_real_image_and_stable():
     assert png == charts.to_png(_chart(), ALT)
 
 
+def test_a_chart_spec_draws_what_its_chart_draws_and_is_left_unchanged():
+    spec = charts.chart_spec(_chart())
+    kept = json.dumps(spec, sort_keys=True)
+    assert charts.to_png(spec, ALT) == charts.to_png(_chart(), ALT)
+    assert charts.to_html(spec, ALT, 2) == charts.to_html(_chart(), ALT, 2)
+    assert charts.page_spec(spec, ALT, "png") == charts.page_spec(_chart(), ALT, "png")
+    assert json.dumps(spec, sort_keys=True) == kept
+
+
 def test_vendored_vega_scripts_match_altair_and_the_book_config():
     vendor = {p.name for p in (ROOT / "book/_vendor").glob("*.js")}
     assert f"vega-lite@{alt.VEGALITE_VERSION}.min.js" in vendor

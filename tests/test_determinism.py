@@ -5,10 +5,10 @@ shared small book is the first run; the other seed runs three independent chapte
 executed notebooks. Two runs in different folders must produce identical bytes, which is what lets
 ``make book`` reproduce the committed ``book/chapters`` exactly.
 
-Another machine may sum in another order: a run of the chapters that fit models with BLAS limited
-to one thread (``OPENBLAS_NUM_THREADS=1`` and friends; the shared run uses the default, one thread
-per core) must still give byte-identical executed notebooks, because chart specs carry rounded
-numbers and glued values are formatted.
+Another machine may sum in another order: a run of the chapters that fit models with a BLAS thread
+per core (``OPENBLAS_NUM_THREADS`` and friends set to the core count; the shared run uses the
+pipeline's default, one BLAS thread per chapter) must still give byte-identical executed
+notebooks, because chart specs carry rounded numbers and glued values are formatted.
 """
 
 from __future__ import annotations
@@ -99,15 +99,19 @@ def blas_threads(env: dict[str, str]) -> list[int]:
     return json.loads(out.stdout)
 
 
+CORES = os.cpu_count() or 1
+
+
 @pytest.fixture(scope="session")
-def single_thread_blas(tmp_path_factory):
-    """The BLAS chapters run again with one BLAS thread (kernels inherit the environment)."""
+def threaded_blas(tmp_path_factory):
+    """The BLAS chapters run again with a BLAS thread per core (the pipeline passes a count the
+    environment sets to the chapters' kernels instead of its default of one)."""
     saved = {k: os.environ.get(k) for k in BLAS_THREADS}
-    os.environ.update(dict.fromkeys(BLAS_THREADS, "1"))
+    os.environ.update(dict.fromkeys(BLAS_THREADS, str(CORES)))
     try:
-        assert blas_threads(dict(os.environ)) == [1]
+        assert blas_threads(dict(os.environ)) == [CORES]
         root, _, _ = make_small_project(
-            tmp_path_factory.mktemp("blas-1-thread"), build=False, chapters=BLAS_CHAPTERS
+            tmp_path_factory.mktemp("blas-threads"), build=False, chapters=BLAS_CHAPTERS
         )
     finally:
         for k, v in saved.items():
@@ -159,12 +163,23 @@ def test_another_seed_gives_other_results_and_glued_values(first, other_seed):
     assert all_first != all_other, "no glued value changed with a new seed"
 
 
-def test_blas_threading_changes_no_notebook_byte(first, single_thread_blas):
-    default = blas_threads(dict(os.environ))
-    if max(default, default=1) < 2:
-        pytest.skip(f"BLAS runs one thread here by default ({default}): nothing to compare")
+def test_chapters_get_one_blas_thread_unless_the_environment_sets_a_count(monkeypatch):
+    from trustexp.report.pipeline.scheduler import chapter_env
+
+    for name in BLAS_THREADS:
+        monkeypatch.delenv(name, raising=False)
+    env = chapter_env()
+    assert {k: env[k] for k in BLAS_THREADS} == dict.fromkeys(BLAS_THREADS, "1")
+    assert blas_threads({**os.environ, **env}) == [1]
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "3")
+    assert "OPENBLAS_NUM_THREADS" not in chapter_env()
+
+
+def test_blas_threading_changes_no_notebook_byte(first, threaded_blas):
+    if CORES < 2:
+        pytest.skip("one core: a BLAS thread per core is the default of one")
     for spec in BLAS_CHAPTERS:
-        data, other = first["notebooks"][spec.key], single_thread_blas["notebooks"][spec.key]
+        data, other = first["notebooks"][spec.key], threaded_blas["notebooks"][spec.key]
         assert data == other, f"chapter {spec.key} differs at {_first_difference(data, other)}"
-    for key, frame in single_thread_blas["stores"].items():
+    for key, frame in threaded_blas["stores"].items():
         pd.testing.assert_frame_equal(frame, first["stores"][key], check_exact=False, obj=key)

@@ -222,3 +222,19 @@ def test_draws_reused_across_truths_equal_fresh_draws() -> None:
     other_seed = _cohort("default", SEEDS[0])
     assert not np.array_equal(draw_municipal(other_seed, people=people).cov_p["age"],
                               draw_municipal(_cohort("default", SEEDS[1])).cov_p["age"])  # fmt: skip
+
+
+@pytest.mark.parametrize(("n_primary", "n_full", "workers"), [(9, 5, 1), (7, 3, 2), (2, 4, 1)])
+def test_both_simulations_in_one_pool_equal_the_two_runs(n_primary, n_full, workers) -> None:
+    # 5 and 3 full cohorts in chunks of 1 and 2 seeds: the last chunk ends at n_full (a chunk
+    # that ran on into the primary-only seeds once counted 1,008 of 1,000 cohorts)
+    params = load_params("params/oss.yml")
+    truths = ("default", "harmful")
+    primary, full = S.run_simulations(params, n_primary, n_full, truths, workers=workers)
+    expected_primary = S.run_simulation(params, n_primary, truths, 1, primary_only=True)
+    expected_full = S.run_simulation(params, n_full, truths, 1)
+    pd.testing.assert_frame_equal(primary, expected_primary, check_exact=True)
+    pd.testing.assert_frame_equal(full, expected_full, check_exact=True)
+    assert primary.groupby("truth_name")["replicate"].nunique().to_dict() == dict.fromkeys(
+        truths, n_primary
+    )

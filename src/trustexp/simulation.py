@@ -382,6 +382,65 @@ def run_simulation(
     return pd.concat([part[name] for name in truths for part in parts], ignore_index=True)
 
 
+def _primary_only_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows of a full replicate frame that ``primary_only`` computes: the primary inference
+    of the arm contrasts, the analytic ATTs of all participants (every method)."""
+    keep = (frame["inference"] == PRIMARY_INFERENCE) | (
+        (frame["inference"] == "analytic") & (frame["contrast"] == att_mod.CONTRASTS[0])
+    )
+    return frame[keep.to_numpy()]
+
+
+def run_simulations(
+    params: Params,
+    n_primary: int,
+    n_full: int,
+    truths: Sequence[str] = TRUTHS,
+    workers: int = 2,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``run_simulation(params, n_primary, truths, workers, primary_only=True)`` and
+    ``run_simulation(params, n_full, truths, workers)``, equal to them, in one pool.
+
+    Both use the seeds ``replicate_seeds(params.seed, n)``, which begin alike, and a full cohort's
+    primary-only rows are computed by the same code on the same draws: the first
+    ``min(n_primary, n_full)`` cohorts are drawn and estimated once, the full ones first (the
+    longest tasks start first), and the pool is started once.
+    """
+    n_primary, n_full = int(n_primary), int(n_full)
+    raw = params.model_dump(mode="json")
+    seeds = list(enumerate(replicate_seeds(params.seed, max(n_primary, n_full))))
+    named = [(name, load_truth(params, name).model_dump(mode="json")) for name in truths]
+    chunks = 8 * max(workers, 1)
+    full_size = max(1, math.ceil(n_full / chunks))
+    rest = seeds[n_full:n_primary]
+    rest_size = max(1, math.ceil(len(rest) / chunks))
+    full_seeds = seeds[:n_full]
+    tasks = [
+        (raw, named, full_seeds[i : i + full_size], False) for i in range(0, n_full, full_size)
+    ]
+    n_tasks_full = len(tasks)
+    tasks += [(raw, named, rest[i : i + rest_size], True) for i in range(0, len(rest), rest_size)]
+    if workers <= 1:
+        parts = [_run_chunk(t) for t in tasks]
+    else:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context()) as pool:
+            parts = list(pool.map(_run_chunk, tasks))
+    full_parts, rest_parts = parts[:n_tasks_full], parts[n_tasks_full:]
+    full = pd.concat([p[name] for name in truths for p in full_parts], ignore_index=True)
+    primary = pd.concat(
+        [
+            frame
+            for name in truths
+            for frame in (
+                *(_primary_only_rows(p[name]) for p in full_parts),
+                *(p[name] for p in rest_parts),
+            )
+        ],
+        ignore_index=True,
+    )
+    return primary[primary["replicate"] < n_primary].reset_index(drop=True), full
+
+
 def primary_rows(reps_or_summary: pd.DataFrame) -> pd.DataFrame:
     """The rows of the primary estimators (``PRIMARY``) of a replicate or summary frame."""
     keys = pd.DataFrame(PRIMARY, columns=["outcome", "contrast", "method", "inference"])
@@ -394,4 +453,5 @@ __all__ = [
     "estimate_primary",
     "primary_rows",
     "run_simulation",
+    "run_simulations",
 ]

@@ -539,3 +539,22 @@ def test_the_preloaded_interpreter_starts_no_python_threads() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout.split()
     assert out == ["1", "-"], out
+
+
+def test_a_fresh_clone_starts_the_longest_chain_first(tmp_path: Path) -> None:
+    from trustexp.report.contents import CHAPTERS, chapter
+    from trustexp.report.pipeline.keys import record_file, topological, write_record
+    from trustexp.report.pipeline.scheduler import priorities
+
+    order = topological(CHAPTERS)
+    first = priorities(order, tmp_path)  # nothing timed yet: each chapter's ``cost``
+    robustness = chapter("robustness")
+    assert first["robustness"] == robustness.cost + max(
+        first[c.key] for c in CHAPTERS if "robustness" in c.deps
+    )
+    roots = sorted((s for s in order if not s.deps), key=lambda s: -first[s.key])
+    assert {roots[0].key, roots[1].key} <= set(robustness.deps)  # the chain into robustness
+    write_record(record_file(tmp_path, "design"), {"seconds": 100.0})
+    assert priorities(order, tmp_path)["design"] == 100.0 + max(
+        (first[c.key] for c in CHAPTERS if "design" in c.deps), default=0.0
+    )

@@ -267,3 +267,18 @@ def test_analyse_outcome_recovers_a_known_arm_effect(known_truth_cohort, item, a
     assert res.get("ANCOVA (baseline score)", f"{arm} vs regulier")["scale"] == (
         "pp" if item == "deprived" else "points"
     )
+
+
+def test_get_reads_the_rows_of_the_frames_as_they_are_now(known_truth_cohort):
+    c = known_truth_cohort
+    res = sv.analyse_outcome(c.survey, c.participants, "wellbeing")
+    contrast = "eigen_regie vs regulier"
+    rows = res.rows()
+    hit = rows[(rows["method"] == "MixedLM") & (rows["contrast"] == contrast)].iloc[0]
+    pd.testing.assert_series_equal(res.get("MixedLM", contrast), hit)
+    # a replaced frame and an added one are read afresh
+    res.mixedlm = res.mixedlm.assign(estimate=res.mixedlm["estimate"] + 1.0)
+    assert res.get("MixedLM", contrast)["estimate"] == pytest.approx(hit["estimate"] + 1.0)
+    extra = res.ancova.head(1).assign(method="extra method")
+    res.extra.append(extra)
+    assert res.get("extra method", extra["contrast"].iloc[0]) is not None

@@ -450,11 +450,14 @@ def _add_note(spec: dict[str, Any], note: str) -> None:
 def page_spec(chart, alt_text: str, target: Target = "html") -> dict[str, Any]:
     """The spec as the book draws it: named, fitted to the column, titles wrapped, data note added.
 
+    ``chart``: an Altair chart, or its ``chart_spec`` (left unchanged) when the caller needs the
+    spec for more than one target (Altair's ``to_dict`` validates the whole spec: the costly part).
+
     ``target="html"``: single and layered views take the container's width; ``"png"``: they are
     ``COLUMN_PX`` wide. Stacked and faceted charts keep their designed width (the HTML snippet
     narrows them in a narrow column).
     """
-    spec = copy.deepcopy(chart_spec(chart))
+    spec = copy.deepcopy(chart if isinstance(chart, dict) else chart_spec(chart))
     spec["description"] = check_alt_text(alt_text)
     note = data_note()
     if note:
@@ -517,7 +520,8 @@ def register_png_font() -> Path:
 
 
 def to_png(chart, alt_text: str, scale: float = PNG_SCALE) -> bytes:
-    """Render a chart to PNG bytes with vl-convert and the project's font (no browser, no network)."""
+    """Render a chart (or its ``chart_spec``) to PNG bytes with vl-convert and the project's font
+    (no browser, no network)."""
 
     register_png_font()
     return vlc.vegalite_to_png(json.dumps(page_spec(chart, alt_text, "png")), scale=scale)
@@ -564,7 +568,8 @@ _FIT_JS = (
 
 
 def to_html(chart, alt_text: str, seq: int = 0) -> str:
-    """An HTML snippet that draws the chart with the book's locally served Vega-Embed."""
+    """An HTML snippet that draws the chart (or its ``chart_spec``) with the book's locally served
+    Vega-Embed."""
     spec = page_spec(chart, alt_text, "html")
     div = chart_id(spec, seq)
     payload = json.dumps(spec, sort_keys=True).replace("</", "<\\/")
@@ -606,9 +611,10 @@ class ChartDisplay:
 
         text = check_alt_text(alt_text)
         self._seq += 1
-        png = base64.b64encode(to_png(chart, text)).decode()
+        spec = chart_spec(chart)  # once for both targets
+        png = base64.b64encode(to_png(spec, text)).decode()
         display({"image/png": png}, raw=True, metadata={"image/png": {"alt": text}})
-        markup = to_html(chart, text, self._seq)
+        markup = to_html(spec, text, self._seq)
         if name is not None:
             markup = numbering.mark("figure", name, caption or text, markup)
         display({"text/html": markup}, raw=True)

@@ -16,13 +16,16 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class ChapterSpec:
     """One chapter: key (results-store name), notebook file, title (and its Dutch title, for the
-    Dutch pages' links) and the chapters it reads."""
+    Dutch pages' links), the chapters it reads and ``cost``: about how many seconds it takes to
+    execute, which the scheduler uses until a run has timed it (a fresh clone), so that the
+    longest chain starts first."""
 
     key: str
     notebook: str
     title: str
     deps: tuple[str, ...] = ()
     title_nl: str = ""
+    cost: float = 1.0
 
 
 ESTIMATES = ("outflow", "wellbeing", "social_participation", "other_outcomes")
@@ -32,25 +35,27 @@ EVERYTHING = ("response", "balance", *ESTIMATES, "consultants", "effect_sizes", 
 CHAPTERS: tuple[ChapterSpec, ...] = (
     ChapterSpec("summary", "00_summary.ipynb", "Summary", EVERYTHING, "Summary (in English)"),
     ChapterSpec("samenvatting", "00_samenvatting.ipynb", "Samenvatting", EVERYTHING, "Samenvatting"),
-    ChapterSpec("design", "01_design.ipynb", "Design of the experiment", (), "Opzet van het experiment"),
-    ChapterSpec("response", "02_response.ipynb", "Response and attrition", (), "Respons en uitval"),
+    ChapterSpec("design", "01_design.ipynb", "Design of the experiment", (), "Opzet van het experiment",
+                cost=1.5),
+    ChapterSpec("response", "02_response.ipynb", "Response and attrition", (), "Respons en uitval",
+                cost=1.5),
     ChapterSpec("balance", "03_balance.ipynb", "Balance at the start", ("outflow",),
-                "Vergelijkbaarheid bij de start"),
-    ChapterSpec("outflow", "04_outflow.ipynb", "Outflow to work", (), "Uitstroom naar werk"),
-    ChapterSpec("wellbeing", "05_wellbeing.ipynb", "Wellbeing", (), "Welbevinden"),
+                "Vergelijkbaarheid bij de start", cost=1.5),
+    ChapterSpec("outflow", "04_outflow.ipynb", "Outflow to work", (), "Uitstroom naar werk", cost=8),
+    ChapterSpec("wellbeing", "05_wellbeing.ipynb", "Wellbeing", (), "Welbevinden", cost=2.5),
     ChapterSpec("social_participation", "06_social_participation.ipynb", "Social participation", (),
-                "Maatschappelijke participatie"),
+                "Maatschappelijke participatie", cost=4.5),
     ChapterSpec("other_outcomes", "07_other_outcomes.ipynb", "Health, self-reliance, trust, poverty and motivation",
-                (), "Gezondheid, zelfredzaamheid, vertrouwen, armoede en motivatie"),
+                (), "Gezondheid, zelfredzaamheid, vertrouwen, armoede en motivatie", cost=7),
     ChapterSpec("consultants", "08_consultants.ipynb", "Consultants and participants", (),
-                "Consulenten en deelnemers"),
+                "Consulenten en deelnemers", cost=2.5),
     ChapterSpec("effect_sizes", "09_effect_sizes.ipynb", "Effect sizes at a glance", ESTIMATES,
-                "Effecten in één oogopslag"),
+                "Effecten in één oogopslag", cost=1.5),
     ChapterSpec("hawthorne", "10_hawthorne.ipynb", "The Hawthorne caveat", ("outflow", "wellbeing"),
-                "Het Hawthorne-voorbehoud"),
-    ChapterSpec("resources", "11_resources.ipynb", "Resources", ("outflow",), "Middelen"),
+                "Het Hawthorne-voorbehoud", cost=3),
+    ChapterSpec("resources", "11_resources.ipynb", "Resources", ("outflow",), "Middelen", cost=1.5),
     ChapterSpec("robustness", "12_robustness.ipynb", "Robustness: how firm are the main results?",
-                ESTIMATES, "Robuustheid: hoe stevig zijn de uitkomsten?"),
+                ESTIMATES, "Robuustheid: hoe stevig zijn de uitkomsten?", cost=15),
     ChapterSpec("conclusions", "13_conclusions.ipynb", "Conclusions and answers", EVERYTHING,
                 "Conclusions and answers (in English)"),
     ChapterSpec("conclusies", "13_conclusies.ipynb", "Conclusies en antwoorden", EVERYTHING,

@@ -384,6 +384,9 @@ class OutcomeResult:
     mde: pd.DataFrame
     sd: float
     extra: list[pd.DataFrame] = field(default_factory=list)
+    _rows_cache: tuple[tuple, pd.DataFrame] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     @property
     def standardised(self) -> pd.DataFrame:
@@ -402,8 +405,17 @@ class OutcomeResult:
                           self.mixedlm, self.mde, *self.extra)  # fmt: skip
 
     def get(self, method: str, contrast: str) -> pd.Series | None:
-        """One estimate row by method and contrast (``None`` if not estimable)."""
-        rows = self.rows()
+        """One estimate row by method and contrast (``None`` if not estimable).
+
+        The chapters ask for a few hundred rows; ``rows()`` is built once for them and again
+        only when a frame is replaced or one is added to ``extra`` (frames are not changed in
+        place).
+        """
+        frames = (self.ancova, self.within, self.mixedlm, self.mde, *self.extra)
+        key = (self.sd, *((id(f), f.shape) for f in frames))
+        if self._rows_cache is None or self._rows_cache[0] != key:
+            self._rows_cache = (key, self.rows())
+        rows = self._rows_cache[1]
         hit = rows[(rows["method"] == method) & (rows["contrast"] == contrast)]
         return None if hit.empty else hit.iloc[0]
 
