@@ -22,16 +22,33 @@ UV_PIN := $(shell grep -i '^uv==' requirements.lock)
 # it; an environment that sets PYTHONDONTWRITEBYTECODE would otherwise recompile in every process.
 export PYTHONDONTWRITEBYTECODE :=
 export PYTHONPYCACHEPREFIX := $(abspath $(VENV))/pycache
+# uv: the lock's own (in the venv once installed); else the same version kept in the user's cache
+# folder, like the download caches (a fresh clone then needs no pip at all: making a venv with pip
+# and pip's start-up cost 4-5 s of a cold build), bootstrapped there by the system's pip, moved
+# into place whole; else bootstrapped by the venv's pip as before.
 UV := $(BIN)/uv
+UV_BOOT := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/trustexp/$(subst ==,-,$(UV_PIN))
 
 $(STAMP): requirements.lock pyproject.toml
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	@if test -x $(UV) || $(BIN)/python -m pip install -q "$(UV_PIN)" >/dev/null 2>&1; then \
+	@uv=$(UV); \
+	if ! test -x $$uv && ! test -x $(UV_BOOT)/bin/uv; then \
+	  tmp=$(UV_BOOT).partial.$$$$; \
+	  $(PYTHON) -m pip install -q --disable-pip-version-check --target $$tmp "$(UV_PIN)" >/dev/null 2>&1 \
+	    && mkdir -p $$(dirname $(UV_BOOT)) && mv -T $$tmp $(UV_BOOT) 2>/dev/null; rm -rf $$tmp; \
+	fi; \
+	if ! test -x $$uv && $(UV_BOOT)/bin/uv --version >/dev/null 2>&1; then uv=$(UV_BOOT)/bin/uv; fi; \
+	if ! test -x $$uv; then \
+	  test -x $(BIN)/python && $(BIN)/python -m pip --version >/dev/null 2>&1 || $(PYTHON) -m venv $(VENV); \
+	  $(BIN)/python -m pip install -q "$(UV_PIN)" >/dev/null 2>&1 || true; \
+	fi; \
+	if test -x $$uv; then \
 	  echo "installing the pinned environment into $(VENV) with uv (requirements.lock)"; \
-	  $(UV) pip install -q --python $(BIN)/python -r requirements.lock \
-	    && $(UV) pip install -q --python $(BIN)/python --no-deps -e .; \
+	  test -x $(BIN)/python || $(PYTHON) -m venv --without-pip $(VENV); \
+	  $$uv pip install -q --python $(BIN)/python -r requirements.lock \
+	    && $$uv pip install -q --python $(BIN)/python --no-deps -e .; \
 	else \
 	  echo "uv could not be installed: installing the pinned environment into $(VENV) with pip"; \
+	  test -x $(BIN)/python && $(BIN)/python -m pip --version >/dev/null 2>&1 || $(PYTHON) -m venv $(VENV); \
 	  $(BIN)/python -m pip install -q --upgrade pip 2>&1 | { grep -v "is ignored: it is neither a file nor a directory" || true; }; \
 	  set -o pipefail; $(BIN)/python -m pip install -q -r requirements.lock 2>&1 | { grep -v "is ignored: it is neither a file nor a directory" || true; } \
 	    && $(BIN)/python -m pip install -q --no-deps -e . 2>&1 | { grep -v "is ignored: it is neither a file nor a directory" || true; }; \

@@ -52,12 +52,17 @@ def _decimal_setting(values: list[tuple[str | None, str]] | None) -> str | dict[
     return bare[0] if bare else tables
 
 
-def _cmd_run(args: argparse.Namespace) -> int:
+def _cmd_run(args: argparse.Namespace, zygote=None) -> int:
     from trustexp.config import load_params
     from trustexp.report.pipeline import run_chapters
 
     report = run_chapters(
-        args.params, root=Path("."), jobs=args.jobs, force=args.force, executor=args.executor
+        args.params,
+        root=Path("."),
+        jobs=args.jobs,
+        force=args.force,
+        executor=args.executor,
+        zygote=zygote,
     )
     print(f"results store: {load_params(args.params).layout('.').results_dir}/")
     report.raise_for_failure()
@@ -73,8 +78,17 @@ def _cmd_build(args: argparse.Namespace) -> int:
 
 
 def _cmd_all(args: argparse.Namespace) -> int:
-    for step in (_cmd_data, _cmd_run, _cmd_build):
-        step(args)
+    from trustexp.report.pipeline import start_preloading
+
+    # the chapters' interpreter imports on one core while the data are made on the other
+    zygote = start_preloading(args.params, Path("."), args.executor)
+    try:
+        _cmd_data(args)
+        _cmd_run(args, zygote)  # the run closes it when done
+    finally:
+        if zygote is not None:
+            zygote.close()  # a no-op after the run; stops it when the data step failed
+    _cmd_build(args)
     return 0
 
 

@@ -558,3 +558,16 @@ def test_a_fresh_clone_starts_the_longest_chain_first(tmp_path: Path) -> None:
     assert priorities(order, tmp_path)["design"] == 100.0 + max(
         (first[c.key] for c in CHAPTERS if "design" in c.deps), default=0.0
     )
+
+
+def test_a_preloaded_interpreter_closed_unused_is_stopped_not_awaited(tmp_path: Path) -> None:
+    import signal
+
+    from trustexp.report.pipeline.scheduler import preloaded_interpreter
+
+    zygote = preloaded_interpreter(tmp_path, tmp_path / "cache")
+    zygote.start()
+    proc = zygote._proc
+    zygote.close()  # before its imports are done: killed, not waited for
+    assert proc is not None and proc.returncode == -signal.SIGKILL
+    zygote.close()  # twice is harmless

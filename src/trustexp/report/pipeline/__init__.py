@@ -28,6 +28,7 @@ from trustexp.report.pipeline.scheduler import (
     RunReport,
     default_executor,
     run_chapters,
+    start_preloading,
 )
 
 __all__ = [
@@ -43,4 +44,5 @@ __all__ = [
     "environment_digest",
     "installed_packages",
     "run_chapters",
+    "start_preloading",
 ]

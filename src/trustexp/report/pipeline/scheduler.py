@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from trustexp.errors import ChapterFailed, TrustexpError
 from trustexp.files import move_atomic, sha256_bytes, sha256_file_or_none
@@ -31,6 +31,9 @@ from trustexp.params_reads import read_paths
 from trustexp.report.contents import ChapterSpec
 from trustexp.report.pipeline import keys as K
 from trustexp.report.pipeline.job import Job
+
+if TYPE_CHECKING:
+    from trustexp.report.pipeline.warm import Zygote
 
 Status = Literal["ok", "cached", "failed", "skipped"]
 Executor = Literal["warm", "cold"]
@@ -421,6 +424,37 @@ def _start_ready(
                 running[pool.submit(run.execute, job)] = (spec, job)
 
 
+def preloaded_interpreter(root: Path, cache_dir: Path) -> Zygote:
+    """The warm executor's preloaded interpreter for chapters run in ``root`` (started on first
+    use or by ``Zygote.start``)."""
+    from trustexp.report.pipeline.warm import Zygote
+
+    (cache_dir / "logs").mkdir(parents=True, exist_ok=True)
+    return Zygote(
+        {**chapter_env(), "MPLCONFIGDIR": str(cache_dir / "env" / "matplotlib")},
+        root.resolve(),
+        cache_dir / "logs" / "_preloaded.log",
+    )
+
+
+def start_preloading(
+    params_file: str | Path, root: Path = Path("."), executor: Executor | None = None
+) -> Zygote | None:
+    """Start importing what the chapters need now, for a ``run_chapters`` that follows other
+    work (``trustexp all`` makes the data meanwhile: the two use both cores); ``None`` with the
+    cold executor. The caller passes it to ``run_chapters`` or closes it; closed unused, it is
+    stopped without waiting for the imports.
+    """
+    from trustexp.layout import Layout
+
+    if (executor or default_executor()) != "warm":
+        return None
+    param_set = K.ParamSet.load(str(params_file), root)
+    zygote = preloaded_interpreter(root, Layout(root, param_set.name).cache_dir)
+    zygote.start()
+    return zygote
+
+
 def run_chapters(
     params_file: str | Path,
     *,
@@ -435,18 +469,20 @@ def run_chapters(
     code_dir: Path | None = None,
     start_timeout: float = 60.0,
     executor: Executor | None = None,
+    zygote: Zygote | None = None,
 ) -> RunReport:
     """Execute the chapter notebooks for one parameter set; return what happened to each.
 
     ``params_file`` is passed, as given, to every notebook as the papermill parameter
     ``params_file``; notebooks run with ``root`` as working directory. ``param_set`` defaults to
     ``ParamSet.load(params_file, root)``; ``code_dir`` (the library code in the cache key) to the
-    installed ``trustexp`` package; ``executor`` to ``default_executor()``. Never raises for a
-    failing chapter: check ``report.ok`` or call ``report.raise_for_failure()``.
+    installed ``trustexp`` package; ``executor`` to ``default_executor()``. ``zygote``: the
+    preloaded interpreter of ``start_preloading`` (the run uses it and closes it); by default the
+    run makes its own. Never raises for a failing chapter: check ``report.ok`` or call
+    ``report.raise_for_failure()``.
     """
     from trustexp.layout import Layout
     from trustexp.report.contents import CHAPTERS
-    from trustexp.report.pipeline.warm import Zygote
 
     started = time.perf_counter()
     root = Path(root)
@@ -479,15 +515,11 @@ def run_chapters(
     )
     cache_dir.mkdir(parents=True, exist_ok=True)
     executor = executor or default_executor()
-    env_dir = cache_dir / "env"
-    zygote = None
     if executor == "warm":
-        (cache_dir / "logs").mkdir(parents=True, exist_ok=True)
-        zygote = Zygote(
-            {**chapter_env(), "MPLCONFIGDIR": str(env_dir / "matplotlib")},
-            root.resolve(),
-            cache_dir / "logs" / "_preloaded.log",
-        )
+        zygote = zygote or preloaded_interpreter(root, cache_dir)
+    elif zygote is not None:
+        zygote.close()
+        zygote = None
     run = Run(
         root=root,
         params_file=params_file,

@@ -194,6 +194,12 @@ class Zygote:
         for future in pending.values():
             future.set_exception(RuntimeError("the preloaded interpreter exited unexpectedly"))
 
+    def start(self) -> None:
+        """Start the server now (it preloads while the caller does other work)."""
+        with self._lock:
+            if self._proc is None:
+                self._proc = self._start()
+
     def run(self, job_file: Path, log_file: Path) -> int:
         """Fork a worker for ``job_file`` and wait for it; its exit code."""
         future: Future[int] = Future()
@@ -209,11 +215,14 @@ class Zygote:
         return future.result()
 
     def close(self) -> None:
-        """Let the server finish its workers and exit."""
+        """Let the server finish its workers and exit; one that ran none is stopped at once
+        (it may still be importing: nothing to wait for)."""
         with self._lock:
             proc, self._proc = self._proc, None
         if proc is not None:
             assert proc.stdin is not None
+            if self._count == 0:
+                proc.kill()
             proc.stdin.close()
             proc.wait()
 
