@@ -571,14 +571,3 @@ def test_a_preloaded_interpreter_closed_unused_is_stopped_not_awaited(tmp_path: 
     zygote.close()  # before its imports are done: killed, not waited for
     assert proc is not None and proc.returncode == -signal.SIGKILL
     zygote.close()  # twice is harmless
-
-
-def test_compiling_ahead_only_happens_in_a_fresh_environment(monkeypatch) -> None:
-    from trustexp.report.pipeline import warm
-
-    monkeypatch.setattr(warm, "bytecode_is_cold", lambda: False)
-    assert warm.compile_ahead() is None
-    monkeypatch.setattr(warm, "bytecode_is_cold", lambda: True)
-    monkeypatch.setattr(warm.sys, "dont_write_bytecode", True)
-    assert warm.compile_ahead() is None  # nothing would be written
-    assert set(warm.PRELOAD) <= set(warm.AHEAD)

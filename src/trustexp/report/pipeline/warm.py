@@ -15,7 +15,6 @@ by a test). Written by hand because no kept library forks warm Jupyter kernels.
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import os
 import pkgutil
 import select
@@ -33,55 +32,6 @@ PRELOAD = (
     "ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel_launcher", "myst_nb",
 )  # fmt: skip
 """Third-party modules the chapters import (whatever fails to import is left to the chapter)."""
-
-
-AHEAD = (
-    "IPython", "ipykernel.ipkernel", "altair", "matplotlib.pyplot", "nbclient", "papermill",
-    "myst_nb", "xarray", "seaborn", "pingouin", "pandera.pandas", "lifelines",
-    *reversed(PRELOAD), "jupyter_book.cli.main", "jupyter_book.sphinx", "sphinx.application",
-    "sphinx.builders.html", "sphinx.builders.singlehtml", "sphinx_book_theme", "pydata_sphinx_theme",
-    "sphinx_design", "sphinx_togglebutton", "sphinx_copybutton", "sphinx_external_toc",
-    "sphinx_multitoc_numbering", "sphinx_thebe", "sphinx_comments", "sphinx_jupyterbook_latex",
-    "sphinxcontrib.bibtex", "myst_parser", "playwright.sync_api", "pikepdf",
-)  # fmt: skip
-"""What ``compile_ahead`` imports: first what ``preload`` reaches late and needs neither pandas
-nor scipy (which ``preload`` compiles first) or pulls them in late, then ``PRELOAD`` from its far
-end, then the book build's modules."""
-
-
-def bytecode_is_cold() -> bool:
-    """Whether the libraries have not been compiled to bytecode yet (a fresh environment)."""
-    spec = importlib.util.find_spec("statsmodels")
-    if spec is None or not spec.origin:
-        return False
-    return not Path(importlib.util.cache_from_source(spec.origin)).is_file()
-
-
-def compile_ahead() -> subprocess.Popen | None:
-    """In a fresh environment, import ``AHEAD`` in a process beside the preloading one.
-
-    Python compiles each module on first import, one at a time: in a fresh venv the preload
-    takes 10 s instead of 3 s, with the second core idle. This process compiles what the
-    preload reaches late (the preload then finds it compiled), then what the book build imports. Python writes each bytecode file atomically, so two processes compiling the
-    same module are harmless. Nothing to do (``None``) once the bytecode exists or when it is
-    not written. Nobody waits for it.
-    """
-    if sys.dont_write_bytecode or not bytecode_is_cold():
-        return None
-    return subprocess.Popen(
-        [sys.executable, "-m", "trustexp.report.pipeline.warm", "--compile-ahead"],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-
-
-def _import_all(names: tuple[str, ...]) -> None:
-    for name in names:
-        try:
-            importlib.import_module(name)
-        except Exception:  # noqa: BLE001 - only compiling ahead; the real import reports
-            pass
 
 
 def preload() -> list[str]:
@@ -213,7 +163,6 @@ class Zygote:
         self.threads: int | None = None
 
     def _start(self) -> subprocess.Popen[bytes]:
-        compile_ahead()
         log = open(self._log_file, "wb")  # noqa: SIM115 - the server writes to it until it exits
         proc = subprocess.Popen(
             [sys.executable, "-m", "trustexp.report.pipeline.warm"],
@@ -279,7 +228,4 @@ class Zygote:
 
 
 if __name__ == "__main__":
-    if sys.argv[1:] == ["--compile-ahead"]:
-        _import_all(AHEAD)
-        raise SystemExit(0)
     raise SystemExit(serve(sys.stdin.buffer, sys.stdout.buffer))
