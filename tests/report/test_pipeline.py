@@ -571,3 +571,23 @@ def test_a_preloaded_interpreter_closed_unused_is_stopped_not_awaited(tmp_path: 
     zygote.close()  # before its imports are done: killed, not waited for
     assert proc is not None and proc.returncode == -signal.SIGKILL
     zygote.close()  # twice is harmless
+
+
+def test_preloading_starts_early_only_when_a_chapter_has_never_run(tmp_path: Path) -> None:
+    import shutil
+
+    from trustexp.layout import Layout
+    from trustexp.report.contents import CHAPTERS
+    from trustexp.report.pipeline.keys import record_file, write_record
+    from trustexp.report.pipeline.scheduler import start_preloading
+
+    repo = Path(__file__).resolve().parents[2]
+    shutil.copytree(repo / "params", tmp_path / "params")
+    assert start_preloading("params/oss.yml", tmp_path, "cold") is None
+    zygote = start_preloading("params/oss.yml", tmp_path, "warm")  # a fresh clone
+    assert zygote is not None
+    zygote.close()
+    cache = Layout(tmp_path, "oss").cache_dir
+    for spec in CHAPTERS:
+        write_record(record_file(cache, spec.key), {"seconds": 1.0})
+    assert start_preloading("params/oss.yml", tmp_path, "warm") is None  # run it lazily

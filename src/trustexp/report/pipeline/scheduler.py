@@ -441,16 +441,22 @@ def start_preloading(
     params_file: str | Path, root: Path = Path("."), executor: Executor | None = None
 ) -> Zygote | None:
     """Start importing what the chapters need now, for a ``run_chapters`` that follows other
-    work (``trustexp all`` makes the data meanwhile: the two use both cores); ``None`` with the
-    cold executor. The caller passes it to ``run_chapters`` or closes it; closed unused, it is
-    stopped without waiting for the imports.
+    work (``trustexp all`` makes the data meanwhile: the two use both cores), when a chapter
+    has never run here (a fresh clone: every chapter will run); else ``None``, as with the cold
+    executor, and the run starts its interpreter when a chapter needs one (a no-op build starts
+    none). The caller passes it to ``run_chapters`` or closes it; closed unused, it is stopped
+    without waiting for the imports.
     """
     from trustexp.layout import Layout
+    from trustexp.report.contents import CHAPTERS
 
     if (executor or default_executor()) != "warm":
         return None
     param_set = K.ParamSet.load(str(params_file), root)
-    zygote = preloaded_interpreter(root, Layout(root, param_set.name).cache_dir)
+    cache_dir = Layout(root, param_set.name).cache_dir
+    if all(K.record_file(cache_dir, spec.key).is_file() for spec in CHAPTERS):
+        return None
+    zygote = preloaded_interpreter(root, cache_dir)
     zygote.start()
     return zygote
 
