@@ -34,14 +34,8 @@ PRELOAD = (
 """Third-party modules the chapters import (whatever fails to import is left to the chapter)."""
 
 
-BOOK_BUILD = ("trustexp.cli", "trustexp.report.build", "trustexp.report.pdf", "trustexp.report.browser")  # fmt: skip
-"""``trustexp`` modules no chapter imports: the command line and the book build (Chromium through
-Playwright, pikepdf; 0.3 s of the preload)."""
-
-
 def preload() -> list[str]:
-    """Import ``PRELOAD`` and every ``trustexp`` module but ``BOOK_BUILD``; return the names
-    that failed."""
+    """Import ``PRELOAD`` and every ``trustexp`` module; return the names that failed."""
     import trustexp
 
     failed = []
@@ -49,7 +43,7 @@ def preload() -> list[str]:
     names += [
         m.name
         for m in pkgutil.walk_packages(trustexp.__path__, "trustexp.")
-        if not m.name.endswith("__main__") and m.name not in BOOK_BUILD
+        if not m.name.endswith("__main__")
     ]
     for name in names:
         try:
