@@ -224,17 +224,32 @@ def test_draws_reused_across_truths_equal_fresh_draws() -> None:
                               draw_municipal(_cohort("default", SEEDS[1])).cov_p["age"])  # fmt: skip
 
 
+def _one_seed_at_a_time(params: Params, n: int, truths, primary_only: bool) -> pd.DataFrame:
+    """The replicates built without chunks, pools or reuse between the two sets: each seed is a
+    task of its own, run in this process, truth by truth."""
+    from trustexp.stats.simulation import replicate_seeds
+
+    raw = params.model_dump(mode="json")
+    named = [(t, load_truth(params, t).model_dump(mode="json")) for t in truths]
+    parts = [S._run_chunk((raw, named, [(rep, seed)], primary_only))
+             for rep, seed in enumerate(replicate_seeds(params.seed, n))]  # fmt: skip
+    return pd.concat([p[t] for t in truths for p in parts], ignore_index=True)
+
+
 @pytest.mark.parametrize(("n_primary", "n_full", "workers"), [(9, 5, 1), (7, 3, 2), (2, 4, 1)])
-def test_both_simulations_in_one_pool_equal_the_two_runs(n_primary, n_full, workers) -> None:
+def test_both_simulations_in_one_pool_equal_each_seed_run_alone(n_primary, n_full, workers) -> None:
     # 5 and 3 full cohorts in chunks of 1 and 2 seeds: the last chunk ends at n_full (a chunk
     # that ran on into the primary-only seeds once counted 1,008 of 1,000 cohorts)
     params = load_params("params/oss.yml")
     truths = ("default", "harmful")
     primary, full = S.run_simulations(params, n_primary, n_full, truths, workers=workers)
-    expected_primary = S.run_simulation(params, n_primary, truths, 1, primary_only=True)
-    expected_full = S.run_simulation(params, n_full, truths, 1)
+    expected_primary = _one_seed_at_a_time(params, n_primary, truths, primary_only=True)
+    expected_full = _one_seed_at_a_time(params, n_full, truths, primary_only=False)
     pd.testing.assert_frame_equal(primary, expected_primary, check_exact=True)
     pd.testing.assert_frame_equal(full, expected_full, check_exact=True)
     assert primary.groupby("truth_name")["replicate"].nunique().to_dict() == dict.fromkeys(
         truths, n_primary
     )
+    alone = S.run_simulation(params, n_full, truths, workers, primary_only=False)
+    pd.testing.assert_frame_equal(alone, expected_full, check_exact=True)
+    assert S.run_simulations(params, 0, 0, truths, workers=1)[0].empty

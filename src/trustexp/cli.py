@@ -10,9 +10,13 @@ import shutil
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from trustexp.errors import TrustexpError
 from trustexp.layout import DEFAULT_PARAMS, generated_paths
+
+if TYPE_CHECKING:
+    from trustexp.report.pipeline.warm import Zygote
 
 
 def _cmd_data(args: argparse.Namespace) -> int:
@@ -52,7 +56,7 @@ def _decimal_setting(values: list[tuple[str | None, str]] | None) -> str | dict[
     return bare[0] if bare else tables
 
 
-def _cmd_run(args: argparse.Namespace, zygote=None) -> int:
+def _cmd_run(args: argparse.Namespace, zygote: Zygote | None = None) -> int:
     from trustexp.config import load_params
     from trustexp.report.pipeline import run_chapters
 

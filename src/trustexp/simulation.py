@@ -305,6 +305,7 @@ def estimate_primary(
 
 _COLUMNS = ["outcome", "contrast", "method", "inference", "truth", "truth_population", "estimate",
             "ci_low", "ci_high", "p"]  # fmt: skip
+_REPLICATE_COLUMNS = [*_COLUMNS, "truth_name", "replicate", "seed"]
 
 
 def _cohort_params(params: Params, truth: Truth, seed: int) -> Params:
@@ -337,8 +338,7 @@ def _run_chunk(
             cohort = templates[name].model_copy(update={"seed": int(seed)})
             for row in _estimate_rows(cohort, cohort.analysis.alpha, seed, primary_only, cache):
                 rows[name].append({**row, "truth_name": name, "replicate": rep, "seed": seed})
-    columns = [*_COLUMNS, "truth_name", "replicate", "seed"]
-    return {name: pd.DataFrame(r, columns=columns) for name, r in rows.items()}
+    return {name: pd.DataFrame(r, columns=_REPLICATE_COLUMNS) for name, r in rows.items()}
 
 
 def _pool_context() -> mp.context.BaseContext:
@@ -361,25 +361,16 @@ def run_simulation(
     ``stats.simulation.replicate_seeds(params.seed, n)`` - the same cohorts' seeds under every
     truth, so differences between truths are not sampling noise; the result does not depend on
     ``workers``. ``primary_only``: see ``estimate_primary``. Returns the rows of
-    ``estimate_primary`` plus ``truth_name, replicate, seed``.
+    ``estimate_primary`` plus ``truth_name, replicate, seed``, truth by truth, replicates in
+    order. One of the two sets of ``run_simulations``.
 
     >>> reps = run_simulation(load_params(), 200, workers=2)  # doctest: +SKIP
     """
     n = params.analysis.n_simulations if n_cohorts is None else int(n_cohorts)
-    raw = params.model_dump(mode="json")
-    seeds = list(enumerate(replicate_seeds(params.seed, n)))
-    # chunks of seeds, every truth in each; a few chunks per worker: few enough that each
-    # carries the parameter set once, enough that the workers finish together
-    size = max(1, math.ceil(n / (8 * max(workers, 1))))
-    named = [(name, load_truth(params, name).model_dump(mode="json")) for name in truths]
-    tasks = [(raw, named, seeds[i : i + size], primary_only) for i in range(0, n, size)]
-    if workers <= 1:
-        parts = [_run_chunk(t) for t in tasks]
-    else:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context()) as pool:
-            parts = list(pool.map(_run_chunk, tasks))
-    # truth by truth, replicates in order (as ``replicate_seeds`` numbers them)
-    return pd.concat([part[name] for name in truths for part in parts], ignore_index=True)
+    primary, full = run_simulations(
+        params, n if primary_only else 0, 0 if primary_only else n, truths, workers
+    )
+    return primary if primary_only else full
 
 
 def _primary_only_rows(frame: pd.DataFrame) -> pd.DataFrame:
@@ -391,6 +382,13 @@ def _primary_only_rows(frame: pd.DataFrame) -> pd.DataFrame:
     return frame[keep.to_numpy()]
 
 
+def _stack(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Frames one under the other (an empty replicate frame when there are none)."""
+    if not frames:
+        return pd.DataFrame(columns=_REPLICATE_COLUMNS)
+    return pd.concat(frames, ignore_index=True)
+
+
 def run_simulations(
     params: Params,
     n_primary: int,
@@ -398,46 +396,40 @@ def run_simulations(
     truths: Sequence[str] = TRUTHS,
     workers: int = 2,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """``run_simulation(params, n_primary, truths, workers, primary_only=True)`` and
-    ``run_simulation(params, n_full, truths, workers)``, equal to them, in one pool.
+    """The primary-only replicates of ``n_primary`` cohorts and the full ones of ``n_full``
+    cohorts under each truth (see ``run_simulation``), in one pool.
 
-    Both use the seeds ``replicate_seeds(params.seed, n)``, which begin alike, and a full cohort's
-    primary-only rows are computed by the same code on the same draws: the first
+    Both sets use the seeds ``replicate_seeds(params.seed, n)``, which begin alike, and a full
+    cohort's primary-only rows are computed by the same code on the same draws: the first
     ``min(n_primary, n_full)`` cohorts are drawn and estimated once, the full ones first (the
-    longest tasks start first), and the pool is started once.
+    longest tasks start first). Seeds go to the workers in chunks, every truth in each: a few
+    chunks per worker, few enough that each carries the parameter set once, enough that the
+    workers finish together.
     """
     n_primary, n_full = int(n_primary), int(n_full)
     raw = params.model_dump(mode="json")
     seeds = list(enumerate(replicate_seeds(params.seed, max(n_primary, n_full))))
     named = [(name, load_truth(params, name).model_dump(mode="json")) for name in truths]
     chunks = 8 * max(workers, 1)
-    full_size = max(1, math.ceil(n_full / chunks))
-    rest = seeds[n_full:n_primary]
-    rest_size = max(1, math.ceil(len(rest) / chunks))
-    full_seeds = seeds[:n_full]
-    tasks = [
-        (raw, named, full_seeds[i : i + full_size], False) for i in range(0, n_full, full_size)
-    ]
-    n_tasks_full = len(tasks)
-    tasks += [(raw, named, rest[i : i + rest_size], True) for i in range(0, len(rest), rest_size)]
+    tasks = []
+    for part, primary_only in ((seeds[:n_full], False), (seeds[n_full:n_primary], True)):
+        size = max(1, math.ceil(len(part) / chunks))
+        tasks += [(raw, named, part[i : i + size], primary_only) for i in range(0, len(part), size)]
     if workers <= 1:
         parts = [_run_chunk(t) for t in tasks]
     else:
         with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context()) as pool:
             parts = list(pool.map(_run_chunk, tasks))
-    full_parts, rest_parts = parts[:n_tasks_full], parts[n_tasks_full:]
-    full = pd.concat([p[name] for name in truths for p in full_parts], ignore_index=True)
-    primary = pd.concat(
-        [
-            frame
-            for name in truths
-            for frame in (
-                *(_primary_only_rows(p[name]) for p in full_parts),
-                *(p[name] for p in rest_parts),
-            )
-        ],
-        ignore_index=True,
-    )
+    full_parts = [p for p, task in zip(parts, tasks, strict=True) if not task[3]]
+    rest_parts = [p for p, task in zip(parts, tasks, strict=True) if task[3]]
+    # truth by truth, replicates in order (as ``replicate_seeds`` numbers them)
+    full = _stack([p[name] for name in truths for p in full_parts])
+    primary = _stack([
+        frame
+        for name in truths
+        for frame in (*(_primary_only_rows(p[name]) for p in full_parts),
+                      *(p[name] for p in rest_parts))
+    ])  # fmt: skip
     return primary[primary["replicate"] < n_primary].reset_index(drop=True), full
 
 
